@@ -1,0 +1,2 @@
+-- placeholder
+CREATE TABLE pool (id INTEGER PRIMARY KEY) STRICT;

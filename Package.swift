@@ -1,0 +1,79 @@
+// swift-tools-version:6.2
+
+import PackageDescription
+
+let package = Package(
+    name: "shesha-pool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SheshaSQLite", targets: ["SheshaSQLite"]),
+        .library(name: "PoolCore", targets: ["PoolCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "SheshaSQLite",
+            dependencies: ["CSQLite"]
+        ),
+        // Turns Migrations/*.sql into Swift source at build time, so the binary never reads the source tree.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .target(
+            name: "PoolCore",
+            dependencies: [
+                "SheshaSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "PoolTesting",
+            dependencies: ["PoolCore", "SheshaSQLite"]
+        ),
+        // Spawned by the multi-process tests: acquire/hold/release loops, holders to kill, crashes mid-create.
+        .executableTarget(
+            name: "pool-stress-worker",
+            dependencies: ["PoolCore"],
+            path: "Sources/PoolStressWorker"
+        ),
+        // Ledger benchmark (scripts/bench-ledger.sh): latency and throughput per busy strategy.
+        .executableTarget(
+            name: "pool-bench",
+            dependencies: ["PoolCore", "SheshaSQLite"],
+            path: "Sources/PoolBench"
+        ),
+        .testTarget(
+            name: "SheshaSQLiteTests",
+            dependencies: ["SheshaSQLite", "PoolTesting"]
+        ),
+        .testTarget(
+            name: "PoolCoreTests",
+            dependencies: ["PoolCore", "PoolTesting", "SheshaSQLite", "pool-stress-worker"]
+        ),
+    ]
+)
+
+for target in package.targets
+where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    // https://github.com/apple/swift-evolution/blob/main/proposals/0335-existential-any.md
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    // https://docs.swift.org/compiler/documentation/diagnostics/nonisolated-nonsending-by-default/
+    settings.append(.enableUpcomingFeature("NonisolatedNonsendingByDefault"))
+    target.swiftSettings = settings
+}

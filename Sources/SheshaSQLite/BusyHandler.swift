@@ -1,0 +1,64 @@
+internal import CSQLite
+import Glibc
+
+/// Installs a `BusyPolicy` on a connection. `.backoff` needs state per connection (when waiting began),
+/// passed to SQLite's C callback through an unmanaged pointer that the connection keeps alive.
+final class BusyHandler {
+    /// Sleeps start here and double per retry up to `maximumSleep`.
+    static let firstSleepMicroseconds: UInt64 = 20
+    static let maximumSleepMicroseconds: UInt64 = 1_000
+
+    private let timeoutNanoseconds: UInt64
+    private var waitStartedAt: UInt64 = 0
+
+    private init(timeout: Duration) {
+        self.timeoutNanoseconds = UInt64(max(0, timeout.components.seconds)) * 1_000_000_000
+            + UInt64(max(0, timeout.components.attoseconds / 1_000_000_000))
+    }
+
+    /// Installs `policy`; returns the handler object the connection must keep alive, if there is one.
+    static func install(_ policy: BusyPolicy, on db: OpaquePointer) throws -> BusyHandler? {
+        switch policy {
+        case .fail:
+            sqlite3_busy_handler(db, nil, nil)
+            return nil
+        case .sqliteDefault(let timeout):
+            let milliseconds = timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            sqlite3_busy_timeout(db, Int32(clamping: milliseconds))
+            return nil
+        case .backoff(let timeout):
+            let handler = BusyHandler(timeout: timeout)
+            // Unretained: the connection owns the handler and outlives every callback on its handle.
+            let context = Unmanaged.passUnretained(handler).toOpaque()
+            sqlite3_busy_handler(db, busyCallback, context)
+            return handler
+        }
+    }
+
+    /// Returns true to retry, false to give up with SQLITE_BUSY.
+    fileprivate func shouldRetry(attempt: Int32) -> Bool {
+        let now = Self.monotonicNanoseconds()
+        if attempt == 0 {
+            waitStartedAt = now
+        }
+        if now - waitStartedAt >= timeoutNanoseconds {
+            return false
+        }
+        let ceiling = min(Self.maximumSleepMicroseconds, Self.firstSleepMicroseconds << UInt64(min(attempt, 16)))
+        let sleep = UInt64.random(in: (ceiling / 2)...ceiling)
+        usleep(UInt32(sleep))
+        return true
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
+private func busyCallback(context: UnsafeMutableRawPointer?, attempt: Int32) -> Int32 {
+    guard let context else { return 0 }
+    let handler = Unmanaged<BusyHandler>.fromOpaque(context).takeUnretainedValue()
+    return handler.shouldRetry(attempt: attempt) ? 1 : 0
+}
