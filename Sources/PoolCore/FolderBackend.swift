@@ -1,0 +1,47 @@
+import Foundation
+
+/// The simplest resource: an empty folder. Reset empties it. Used to test the pool without git, and by
+/// anyone who only needs exclusive scratch folders.
+public struct FolderBackend: ResourceBackend {
+    public init() {}
+
+    public func create(_ slot: Slot) async throws {
+        let url = URL(filePath: slot.path, directoryHint: .isDirectory)
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(),
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        // Never adopt an existing folder: it may belong to another slot.
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+        } catch CocoaError.fileWriteFileExists {
+            throw PoolError.backendFailed(
+                slot: slot.name, operation: "create", message: "\(slot.path) already exists; refusing to adopt it"
+            )
+        }
+    }
+
+    public func reset(_ slot: Slot) async throws {
+        let url = URL(filePath: slot.path, directoryHint: .isDirectory)
+        for item in try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil) {
+            try FileManager.default.removeItem(at: item)
+        }
+    }
+
+    public func destroy(_ slot: Slot) async throws {
+        do {
+            try FileManager.default.removeItem(atPath: slot.path)
+        } catch CocoaError.fileNoSuchFile {
+            // Already gone: a crash may have happened after removal, before the ledger heard of it.
+        }
+    }
+
+    public func checkHealth(_ slot: Slot) async -> [String] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: slot.path, isDirectory: &isFolder) else {
+            return ["\(slot.path) is missing"]
+        }
+        return isFolder.boolValue ? [] : ["\(slot.path) is not a folder"]
+    }
+}

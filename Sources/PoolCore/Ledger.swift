@@ -1,0 +1,150 @@
+/// The pool's record of who holds what: the only place that touches the database. Every method is one
+/// short transaction; none does slow work. `SQLiteLedger` is the implementation for one machine.
+public protocol Ledger: Sendable {
+    func createPool(_ definition: PoolDefinition) async throws
+    func pool(named name: String) async throws -> PoolDefinition
+    func poolNames() async throws -> [String]
+
+    /// Grants, or tells the caller what to do next. See `AcquireOutcome`.
+    func acquire(_ request: AcquireRequest) async throws -> AcquireOutcome
+    /// Leaves the wait queue (after a timeout or cancellation).
+    func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws
+    /// Extends a TTL lease. A stale token throws `leaseLost` and changes nothing.
+    func renew(_ token: FencingToken, ttl: Duration) async throws -> Lease
+    /// Ends a lease; its slot becomes dirty. A stale token throws `leaseLost` and changes nothing.
+    func release(_ token: FencingToken) async throws -> Slot
+    func lease(pool: String, holder: String) async throws -> Lease?
+    func leases(pool: String) async throws -> [Lease]
+
+    /// Inserts up to `count` slots in `creating`, named from the pool's sequence. Without
+    /// `beyondMaximum`, stops at the pool's maximum size.
+    func reserveSlots(pool: String, count: Int, beyondMaximum: Bool, worker: ProcessIdentity) async throws -> [Slot]
+    /// A `creating` slot is ready: idle, or leased if an acquire reserved it for a holder.
+    func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws
+    /// A `creating` slot failed: removed if its remains were cleaned up, else broken (for cleanup).
+    func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws
+    /// Claims a dirty slot for reset by `worker`. Returns the slot in `resetting`, or nil if it is not dirty.
+    func claimForReset(slotID: Int64, worker: ProcessIdentity) async throws -> Slot?
+    /// Ends a reset: idle (or leased, for an acquirer's reset) on success, broken with `error` on failure.
+    func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws
+    /// Claims slots for removal by `worker` (moves them to `destroying`).
+    func claimForDestroy(pool: String, selection: DestroySelection, worker: ProcessIdentity) async throws -> [Slot]
+    /// Ends a removal: the row is deleted, or the slot is broken with `error` if the resource remains.
+    func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) async throws
+
+    /// Ends leases of dead owners and expired TTLs, and recovers slots whose worker died. Slots that must
+    /// be removed come back claimed by `worker`, to be destroyed by the caller.
+    func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport
+    func slots(pool: String) async throws -> [Slot]
+    func events(pool: String, since: Timestamp?) async throws -> [PoolEvent]
+}
+
+public struct AcquireRequest: Sendable {
+    public var pool: String
+    public var holder: String
+    /// The process whose death ends the lease.
+    public var owner: ProcessIdentity
+    /// The process that will do any reset or creation the grant needs (the caller).
+    public var worker: ProcessIdentity
+    public var ttl: Duration?
+    /// When the caller first asked, for the wait time it records.
+    public var requestedAt: Timestamp
+    /// Whether the caller will wait if the pool is exhausted (it then keeps a place in the queue);
+    /// nil follows the pool's policy.
+    public var willWait: Bool?
+
+    public init(
+        pool: String,
+        holder: String,
+        owner: ProcessIdentity,
+        worker: ProcessIdentity,
+        ttl: Duration?,
+        requestedAt: Timestamp,
+        willWait: Bool?
+    ) {
+        self.pool = pool
+        self.holder = holder
+        self.owner = owner
+        self.worker = worker
+        self.ttl = ttl
+        self.requestedAt = requestedAt
+        self.willWait = willWait
+    }
+}
+
+public struct AcquireOutcome: Sendable {
+    public enum Grant: Sendable {
+        /// The lease is ready to use.
+        case ready(Lease)
+        /// A dirty slot was claimed: reset it, then `finishReset`.
+        case mustReset(Lease, Slot)
+        /// A new slot was reserved: create it, then `finishCreate`.
+        case mustCreate(Lease, Slot)
+        /// The holder's lease is being prepared by another live process; ask again shortly.
+        case inProgress
+        /// No slot is available and the pool may not grow. With `isQueued`, the caller holds a place in
+        /// the wait queue and should ask again shortly, or call `abandonWait`.
+        case exhausted(PoolUsage, isQueued: Bool)
+    }
+
+    public var grant: Grant
+    /// Slots found abandoned while looking, now claimed for removal by the caller.
+    public var orphans: [Slot]
+
+    public init(grant: Grant, orphans: [Slot]) {
+        self.grant = grant
+        self.orphans = orphans
+    }
+}
+
+public struct PoolUsage: Hashable, Sendable {
+    public var size: Int
+    public var leased: Int
+    public var maxSize: Int
+    /// Live waiters queued before this caller.
+    public var waitersAhead: Int
+}
+
+public enum DestroySelection: Hashable, Sendable {
+    /// Up to `count` idle slots, least recently used first.
+    case leastRecentlyUsedIdle(count: Int)
+    /// Idle slots created before `createdBefore` or unused since `unusedSince`, and broken slots.
+    case retire(createdBefore: Timestamp?, unusedSince: Timestamp?, includeBroken: Bool)
+    /// Every slot not leased and not being worked on by a live process.
+    case allUnleased
+}
+
+public struct ReclaimReport: Sendable {
+    /// Leases ended because their owner died or their TTL passed.
+    public var reclaimedLeases: [Lease]
+    /// Slots whose worker died mid-reset, returned to dirty.
+    public var recoveredSlots: [Slot]
+    /// Slots claimed by the caller for removal (their creator or destroyer died).
+    public var orphans: [Slot]
+
+    public init(reclaimedLeases: [Lease] = [], recoveredSlots: [Slot] = [], orphans: [Slot] = []) {
+        self.reclaimedLeases = reclaimedLeases
+        self.recoveredSlots = recoveredSlots
+        self.orphans = orphans
+    }
+}
+
+public struct PoolEvent: Hashable, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case acquire, release, reclaim, create, reset, destroy, recover, exhausted
+        case createFailed = "create_failed"
+        case resetFailed = "reset_failed"
+        case destroyFailed = "destroy_failed"
+        case waitTimeout = "wait_timeout"
+    }
+
+    public var id: Int64
+    public var at: Timestamp
+    public var kind: Kind
+    public var slotName: String?
+    public var holder: String?
+    public var token: FencingToken?
+    /// Wait time for an acquire, hold time for a release, work time for create and reset.
+    public var duration: Duration?
+    public var detail: String?
+}

@@ -1,0 +1,111 @@
+/// What a pool does when every slot is taken and it is at its maximum size.
+public enum ExhaustionPolicy: String, CaseIterable, Sendable, Codable {
+    /// Wait for a slot, first come first served, up to the caller's timeout.
+    case wait
+    /// Create a slot beyond the maximum.
+    case create
+    /// Fail at once with `PoolError.exhausted`.
+    case fail
+}
+
+/// A pool's definition as stored in the ledger.
+public struct PoolDefinition: Hashable, Sendable {
+    public var name: String
+    /// Which backend makes its slots ("worktree", "container", "folder"); the core does not interpret it.
+    public var kind: String
+    /// The folder whose direct subfolders are the slots.
+    public var slotFolder: String
+    public var maxSize: Int
+    public var minIdle: Int
+    public var onExhausted: ExhaustionPolicy
+    /// The backend's own settings, as JSON text.
+    public var config: String
+
+    public init(
+        name: String,
+        kind: String,
+        slotFolder: String,
+        maxSize: Int,
+        minIdle: Int = 0,
+        onExhausted: ExhaustionPolicy = .wait,
+        config: String = "{}"
+    ) {
+        self.name = name
+        self.kind = kind
+        self.slotFolder = slotFolder
+        self.maxSize = maxSize
+        self.minIdle = minIdle
+        self.onExhausted = onExhausted
+        self.config = config
+    }
+}
+
+/// A slot's place in its life cycle:
+///
+///     creating --ok--> idle --acquire--> leased --release--> dirty --reset--> idle
+///        |fail                                                 |fail
+///        v                                                     v
+///     (removed)     idle/broken --shrink/cleanup--> destroying --> (removed)     broken
+///
+/// `creating`, `resetting` and `destroying` record the process doing the slow work.
+public enum SlotState: String, CaseIterable, Sendable, Codable {
+    case creating
+    case idle
+    case leased
+    case dirty
+    case resetting
+    case broken
+    case destroying
+
+    /// States in which a worker process is doing slow work on the slot.
+    public var isIntermediate: Bool {
+        self == .creating || self == .resetting || self == .destroying
+    }
+}
+
+/// A slot as the ledger records it.
+public struct Slot: Hashable, Sendable, Identifiable {
+    public var id: Int64
+    public var pool: String
+    /// Per-pool sequence number; never reused.
+    public var number: Int64
+    public var name: String
+    public var path: String
+    public var state: SlotState
+    public var worker: ProcessIdentity?
+    public var error: String?
+    public var createdAt: Timestamp
+    public var stateChangedAt: Timestamp
+    public var lastUsedAt: Timestamp?
+    public var useCount: Int
+}
+
+/// A fencing token: strictly increasing across the whole database, presented with every write made on
+/// behalf of a lease so that a holder whose lease was taken away cannot act on the slot.
+public struct FencingToken: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var rawValue: Int64
+
+    public init(rawValue: Int64) {
+        self.rawValue = rawValue
+    }
+
+    public static func < (lhs: FencingToken, rhs: FencingToken) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+
+    public var description: String { String(rawValue) }
+}
+
+/// A live claim on one slot by one holder.
+public struct Lease: Hashable, Sendable {
+    public var token: FencingToken
+    public var pool: String
+    public var holder: String
+    public var slotID: Int64
+    public var slotName: String
+    public var path: String
+    /// The process whose death ends the lease.
+    public var owner: ProcessIdentity
+    public var acquiredAt: Timestamp
+    public var expiresAt: Timestamp?
+}

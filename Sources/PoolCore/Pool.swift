@@ -1,0 +1,195 @@
+public import Logging
+
+/// One named pool: drives a `ResourceBackend` from the ledger's decisions. Slow work (create, reset,
+/// destroy) happens here, between two ledger transactions, never inside one.
+public final class Pool: Sendable {
+    public let name: String
+    public let ledger: any Ledger
+    public let backend: any ResourceBackend
+    let clock: any WallClock
+    let logger: Logger
+    /// This process: the one doing any creation, reset or removal.
+    let worker: ProcessIdentity
+
+    /// How long `acquire` waits under the `wait` policy when the caller names no limit.
+    public static let defaultWaitTimeout: Duration = .seconds(300)
+
+    public init(
+        name: String,
+        ledger: any Ledger,
+        backend: any ResourceBackend,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "shesha-pool")
+    ) {
+        self.name = name
+        self.ledger = ledger
+        self.backend = backend
+        self.clock = clock
+        self.logger = logger
+        self.worker = .current
+    }
+
+    /// Leases a slot to `holder`, preparing it first if needed. Acquiring again with the same holder
+    /// returns the same lease.
+    ///
+    /// - Parameters:
+    ///   - wait: how long to wait if the pool is exhausted. nil follows the pool's policy (`wait` waits
+    ///     up to `defaultWaitTimeout`; `fail` fails at once; `create` never waits); zero never waits.
+    ///   - ttl: the lease ends by itself this long after it is taken (or last renewed).
+    ///   - owner: the process whose death ends the lease; this one by default.
+    public func acquire(
+        holder: String,
+        wait: Duration? = nil,
+        ttl: Duration? = nil,
+        owner: ProcessIdentity = .current
+    ) async throws -> Lease {
+        let requestedAt = clock.now()
+        let started = ContinuousClock.now
+        let request = AcquireRequest(
+            pool: name, holder: holder, owner: owner, worker: worker, ttl: ttl, requestedAt: requestedAt,
+            willWait: wait.map { $0 > .zero }
+        )
+        var pause = Duration.milliseconds(1)
+        while true {
+            let outcome = try await ledger.acquire(request)
+            await destroy(outcome.orphans)
+            switch outcome.grant {
+            case .ready(let lease):
+                return lease
+            case .mustCreate(let lease, let slot):
+                try await create(slot)
+                return lease
+            case .mustReset(let lease, let slot):
+                // A slot that fails its reset is broken and never handed out; try the next one.
+                if try await reset(slot) {
+                    return lease
+                }
+                continue
+            case .inProgress:
+                break
+            case .exhausted(let usage, let isQueued):
+                guard isQueued else {
+                    throw PoolError.exhausted(
+                        pool: name, leased: usage.leased, size: usage.size, maxSize: usage.maxSize
+                    )
+                }
+                let limit = wait ?? Self.defaultWaitTimeout
+                let waited = ContinuousClock.now - started
+                if waited >= limit {
+                    try await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: true)
+                    throw PoolError.waitTimedOut(pool: name, waited: waited)
+                }
+            }
+            do {
+                try await Task.sleep(for: pause)
+            } catch {
+                try? await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: false)
+                throw error
+            }
+            // Poll often at first (slots are usually held briefly), then settle at a modest rate.
+            pause = min(pause * 2, .milliseconds(20))
+        }
+    }
+
+    /// Ends the lease and, with `reset`, resets the slot at once so the next holder finds it idle.
+    /// A stale lease throws `leaseLost` and changes nothing.
+    public func release(_ lease: Lease, reset shouldReset: Bool = true) async throws {
+        let slot = try await ledger.release(lease.token)
+        guard shouldReset, slot.state == .dirty,
+            let claimed = try await ledger.claimForReset(slotID: slot.id, worker: worker)
+        else { return }
+        _ = try await reset(claimed)
+    }
+
+    /// Extends a TTL lease; a lease that is gone throws `leaseLost`.
+    public func renew(_ lease: Lease, ttl: Duration) async throws -> Lease {
+        try await ledger.renew(lease.token, ttl: ttl)
+    }
+
+    /// Runs `body` with a lease and releases it afterwards, whether `body` returns or throws.
+    public nonisolated(nonsending) func withLease<R>(
+        holder: String,
+        wait: Duration? = nil,
+        ttl: Duration? = nil,
+        _ body: nonisolated(nonsending) (Lease) async throws -> R
+    ) async throws -> R {
+        let lease = try await acquire(holder: holder, wait: wait, ttl: ttl)
+        let result: R
+        do {
+            result = try await body(lease)
+        } catch {
+            await releaseLogging(lease)
+            throw error
+        }
+        await releaseLogging(lease)
+        return result
+    }
+
+    /// Releases without throwing: a lease that cannot be released is reclaimed later by cleanup.
+    private func releaseLogging(_ lease: Lease) async {
+        do {
+            try await release(lease)
+        } catch {
+            logger.error("could not release lease \(lease.token) on \(lease.slotName): \(error)")
+        }
+    }
+
+    // MARK: Slow work, bracketed by ledger transactions
+
+    /// Creates a reserved slot; on failure removes its remains and reports it to the ledger, then throws.
+    func create(_ slot: Slot) async throws {
+        let started = ContinuousClock.now
+        do {
+            try await backend.create(slot)
+        } catch {
+            let cleanedUp = (try? await backend.destroy(slot)) != nil
+            try await ledger.failCreate(slot, worker: worker, error: "\(error)", cleanedUp: cleanedUp)
+            throw error
+        }
+        try await ledger.finishCreate(slot, worker: worker, duration: ContinuousClock.now - started)
+    }
+
+    /// Resets a slot claimed for reset. Returns false if the reset failed (the slot is now broken).
+    func reset(_ slot: Slot) async throws -> Bool {
+        let started = ContinuousClock.now
+        var failure: String?
+        do {
+            try await backend.reset(slot)
+        } catch {
+            failure = "\(error)"
+            logger.warning("reset of \(slot.name) failed, marking it broken: \(error)")
+        }
+        try await ledger.finishReset(slot, worker: worker, error: failure, duration: ContinuousClock.now - started)
+        return failure == nil
+    }
+
+    /// Destroys slots claimed for removal, recording failures as broken slots.
+    @discardableResult
+    func destroy(_ slots: [Slot]) async -> [SlotFailure] {
+        var failures: [SlotFailure] = []
+        for slot in slots {
+            var failure: String?
+            do {
+                try await backend.destroy(slot)
+            } catch {
+                failure = "\(error)"
+            }
+            do {
+                try await ledger.finishDestroy(slot, worker: worker, error: failure)
+            } catch {
+                failure = failure ?? "\(error)"
+            }
+            if let failure {
+                logger.error("could not remove slot \(slot.name): \(failure)")
+                failures.append(SlotFailure(slot: slot, message: failure))
+            }
+        }
+        return failures
+    }
+}
+
+/// A slot whose creation, reset or removal failed, and why.
+public struct SlotFailure: Sendable, Hashable {
+    public var slot: Slot
+    public var message: String
+}

@@ -1,0 +1,228 @@
+import SheshaSQLite
+
+extension SQLiteLedger {
+    public func acquire(_ request: AcquireRequest) throws -> AcquireOutcome {
+        try Names.validate(request.holder, kind: "holder")
+        let now = clock.now()
+        return try write { db in
+            let pool = try poolRow(db, request.pool)
+            var orphans: [Slot] = []
+            var hasReclaimed = false
+
+            // The holder's own lease: idempotent, unless its owner or preparer died.
+            if let existing = try lease(db, poolID: pool.id, holder: request.holder) {
+                guard let slot = try slot(db, id: existing.slotID) else {
+                    throw PoolError.invalidArgument("lease \(existing.token) points at a missing slot")
+                }
+                let ownerGone = !existing.owner.isRunning || existing.expiresAt.map { $0 <= now } == true
+                let preparerGone = slot.state.isIntermediate && slot.worker?.isRunning != true
+                if ownerGone || preparerGone {
+                    orphans += try reclaimLocked(db, pool: pool, worker: request.worker, now: now).orphans
+                    hasReclaimed = true
+                } else if slot.state == .leased {
+                    return AcquireOutcome(grant: .ready(existing), orphans: [])
+                } else {
+                    return AcquireOutcome(grant: .inProgress, orphans: [])
+                }
+            }
+
+            while true {
+                let usage = try usage(db, pool: pool, holder: request.holder)
+                let spare = usage.idle + usage.dirty + max(0, pool.definition.maxSize - usage.size)
+                let mayCreateBeyond = pool.definition.onExhausted == .create
+                if usage.waitersAhead < spare || mayCreateBeyond {
+                    let grant = try grant(db, pool: pool, request: request, now: now)
+                    return AcquireOutcome(grant: grant, orphans: orphans)
+                }
+                if !hasReclaimed {
+                    orphans += try reclaimLocked(db, pool: pool, worker: request.worker, now: now).orphans
+                    hasReclaimed = true
+                    continue
+                }
+                let reported = PoolUsage(
+                    size: usage.size,
+                    leased: usage.leased,
+                    maxSize: pool.definition.maxSize,
+                    waitersAhead: usage.waitersAhead
+                )
+                let willWait = request.willWait ?? (pool.definition.onExhausted == .wait)
+                if willWait {
+                    try db.execute(
+                        """
+                        INSERT INTO waiter (pool_id, holder, host, boot_id, pid, start_time, since, seen_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (pool_id, holder) DO UPDATE SET seen_at = excluded.seen_at
+                        """,
+                        [
+                            pool.id, request.holder, request.worker.host, request.worker.bootID,
+                            request.worker.pid, request.worker.startTime, request.requestedAt.microsecondsSince1970,
+                            now.microsecondsSince1970,
+                        ]
+                    )
+                } else {
+                    try recordEvent(db, poolID: pool.id, kind: .exhausted, holder: request.holder, at: now)
+                }
+                return AcquireOutcome(grant: .exhausted(reported, isQueued: willWait), orphans: orphans)
+            }
+        }
+    }
+
+    struct UsageCounts {
+        var idle: Int
+        var dirty: Int
+        /// Slots that count toward the maximum: all but broken and destroying ones.
+        var size: Int
+        var leased: Int
+        var waitersAhead: Int
+    }
+
+    func usage(_ db: Connection, pool: PoolRow, holder: String) throws -> UsageCounts {
+        let counts = try db.queryFirst(
+            """
+            SELECT coalesce(sum(state = 'idle'), 0), coalesce(sum(state = 'dirty'), 0),
+                   coalesce(sum(state NOT IN ('broken', 'destroying')), 0),
+                   coalesce(sum(state IN ('leased', 'resetting', 'creating')), 0)
+            FROM slot WHERE pool_id = ?
+            """,
+            [pool.id]
+        ) { row in (row.int(0), row.int(1), row.int(2), row.int(3)) }
+        // Waiters that arrived before this holder (all of them, if it is not queued yet).
+        let waitersAhead = try db.scalarInt(
+            """
+            SELECT count(*) FROM waiter
+            WHERE pool_id = ?1 AND holder <> ?2
+              AND id < coalesce((SELECT id FROM waiter WHERE pool_id = ?1 AND holder = ?2), 9223372036854775807)
+            """,
+            [pool.id, holder]
+        ) ?? 0
+        let (idle, dirty, size, leased) = counts ?? (0, 0, 0, 0)
+        return UsageCounts(idle: idle, dirty: dirty, size: size, leased: leased, waitersAhead: Int(waitersAhead))
+    }
+
+    /// Takes the best slot for the holder: the most recently used idle one (warm, and it lets surplus
+    /// slots age out), else a dirty one for the caller to reset, else a new one for the caller to create.
+    private func grant(
+        _ db: Connection,
+        pool: PoolRow,
+        request: AcquireRequest,
+        now: Timestamp
+    ) throws -> AcquireOutcome.Grant {
+        let slotID: Int64
+        let state: SlotState
+        let detail: String
+        if let idle = try db.scalarInt(
+            """
+            SELECT id FROM slot WHERE pool_id = ? AND state = 'idle'
+            ORDER BY coalesce(last_used_at, created_at) DESC, id DESC LIMIT 1
+            """,
+            [pool.id]
+        ) {
+            (slotID, state, detail) = (idle, .leased, "warm")
+            try setState(db, slotID: idle, to: .leased, at: now)
+        } else if let dirty = try db.scalarInt(
+            """
+            SELECT id FROM slot WHERE pool_id = ? AND state = 'dirty'
+            ORDER BY coalesce(last_used_at, created_at) DESC, id DESC LIMIT 1
+            """,
+            [pool.id]
+        ) {
+            (slotID, state, detail) = (dirty, .resetting, "dirty")
+            try setState(db, slotID: dirty, to: .resetting, worker: request.worker, at: now)
+        } else {
+            let reserved = try insertSlot(db, pool: pool, worker: request.worker, now: now)
+            (slotID, state, detail) = (reserved, .creating, "new")
+        }
+        try db.execute(
+            "UPDATE slot SET use_count = use_count + 1, last_used_at = ? WHERE id = ?",
+            [now.microsecondsSince1970, slotID]
+        )
+        let token = try nextFencingToken(db)
+        try db.execute(
+            """
+            INSERT INTO lease (token, pool_id, slot_id, holder, owner_host, owner_boot_id, owner_pid,
+                               owner_start_time, requested_at, acquired_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                token.rawValue, pool.id, slotID, request.holder, request.owner.host, request.owner.bootID,
+                request.owner.pid, request.owner.startTime, request.requestedAt.microsecondsSince1970,
+                now.microsecondsSince1970, request.ttl.map { (now + $0).microsecondsSince1970 },
+            ]
+        )
+        try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, request.holder])
+        guard let lease = try lease(db, token: token), let slot = try slot(db, id: slotID) else {
+            throw PoolError.invalidArgument("a lease just written could not be read back")
+        }
+        try recordEvent(
+            db, poolID: pool.id, kind: .acquire, slotName: slot.name, holder: request.holder, token: token,
+            duration: now - request.requestedAt, detail: detail, at: now
+        )
+        switch state {
+        case .resetting: return .mustReset(lease, slot)
+        case .creating: return .mustCreate(lease, slot)
+        default: return .ready(lease)
+        }
+    }
+
+    public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) throws {
+        let now = clock.now()
+        try write { db in
+            let pool = try poolRow(db, pool)
+            let removed = try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, holder])
+            if removed > 0 && timedOut {
+                try recordEvent(
+                    db, poolID: pool.id, kind: .waitTimeout, holder: holder, duration: now - requestedAt, at: now
+                )
+            }
+        }
+    }
+
+    public func renew(_ token: FencingToken, ttl: Duration) throws -> Lease {
+        let now = clock.now()
+        return try write { db in
+            guard let lease = try lease(db, token: token), lease.expiresAt.map({ $0 > now }) ?? true else {
+                throw PoolError.leaseLost(token)
+            }
+            try db.execute(
+                "UPDATE lease SET expires_at = ? WHERE token = ?",
+                [(now + ttl).microsecondsSince1970, token.rawValue]
+            )
+            var renewed = lease
+            renewed.expiresAt = now + ttl
+            return renewed
+        }
+    }
+
+    public func release(_ token: FencingToken) throws -> Slot {
+        let now = clock.now()
+        return try write { db in
+            guard let lease = try lease(db, token: token) else {
+                throw PoolError.leaseLost(token)
+            }
+            try db.execute("DELETE FROM lease WHERE token = ?", [token.rawValue])
+            guard var slot = try slot(db, id: lease.slotID) else {
+                throw PoolError.invalidArgument("lease \(token) pointed at a missing slot")
+            }
+            // A slot still being prepared for this lease stays with its worker, which makes it idle.
+            if slot.state == .leased {
+                try setState(db, slotID: slot.id, to: .dirty, at: now)
+                try db.execute("UPDATE slot SET last_used_at = ? WHERE id = ?", [now.microsecondsSince1970, slot.id])
+                slot.state = .dirty
+            }
+            let poolID = try poolRow(db, lease.pool).id
+            try recordEvent(
+                db, poolID: poolID, kind: .release, slotName: slot.name, holder: lease.holder, token: token,
+                duration: now - lease.acquiredAt, at: now
+            )
+            return slot
+        }
+    }
+
+    public func lease(pool: String, holder: String) throws -> Lease? {
+        try read { db in try lease(db, poolID: poolRow(db, pool).id, holder: holder) }
+    }
+
+    public func leases(pool: String) throws -> [Lease] {
+        try read { db in try leases(db, poolID: poolRow(db, pool).id) }
+    }
+}

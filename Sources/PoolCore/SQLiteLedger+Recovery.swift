@@ -1,0 +1,121 @@
+import SheshaSQLite
+
+/// Finding and recovering what dead processes left behind; reading the ledger for status and stats.
+extension SQLiteLedger {
+    /// Waiters not seen for this long are dropped even if their process cannot be checked (another host).
+    static let waiterExpiry: Duration = .seconds(60)
+
+    public func reclaim(pool: String, worker: ProcessIdentity) throws -> ReclaimReport {
+        let now = clock.now()
+        return try write { db in
+            try reclaimLocked(db, pool: poolRow(db, pool), worker: worker, now: now)
+        }
+    }
+
+    /// Ends dead and expired leases, recovers slots whose worker died, and drops dead waiters.
+    /// Runs inside the caller's write transaction.
+    func reclaimLocked(_ db: Connection, pool: PoolRow, worker: ProcessIdentity, now: Timestamp) throws
+        -> ReclaimReport
+    {
+        var report = ReclaimReport()
+        for lease in try leases(db, poolID: pool.id) {
+            let reason: String
+            if !lease.owner.isRunning {
+                reason = "owner \(lease.owner) died"
+            } else if let expiresAt = lease.expiresAt, expiresAt <= now {
+                reason = "expired"
+            } else {
+                continue
+            }
+            try db.execute("DELETE FROM lease WHERE token = ?", [lease.token.rawValue])
+            try db.execute(
+                "UPDATE slot SET state = 'dirty', state_changed_at = ?1, last_used_at = ?1 WHERE id = ?2 AND state = 'leased'",
+                [now.microsecondsSince1970, lease.slotID]
+            )
+            try recordEvent(
+                db, poolID: pool.id, kind: .reclaim, slotName: lease.slotName, holder: lease.holder,
+                token: lease.token, duration: now - lease.acquiredAt, detail: reason, at: now
+            )
+            report.reclaimedLeases.append(lease)
+        }
+
+        let stuck = try db.query(
+            Self.slotColumns + " WHERE s.pool_id = ? AND s.state IN ('creating', 'resetting', 'destroying')",
+            [pool.id],
+            Self.slot(from:)
+        )
+        for slot in stuck where slot.worker?.isRunning != true {
+            let deadWorker = slot.worker.map(String.init(describing:)) ?? "unknown process"
+            // Whoever the slot was being prepared for never got it.
+            try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
+            if slot.state == .resetting {
+                try setState(db, slotID: slot.id, to: .dirty, at: now)
+                report.recoveredSlots.append(slot)
+            } else {
+                try setState(db, slotID: slot.id, to: .destroying, worker: worker, at: now)
+                if let claimed = try self.slot(db, id: slot.id) {
+                    report.orphans.append(claimed)
+                }
+            }
+            try recordEvent(
+                db, poolID: pool.id, kind: .recover, slotName: slot.name,
+                detail: "\(slot.state.rawValue) by \(deadWorker), who died", at: now
+            )
+        }
+
+        let waiters = try db.query(
+            "SELECT id, host, boot_id, pid, start_time, seen_at FROM waiter WHERE pool_id = ?",
+            [pool.id]
+        ) { row in
+            (
+                id: row.int64(0),
+                process: ProcessIdentity(
+                    host: try row.string(1),
+                    bootID: try row.string(2),
+                    pid: Int32(truncatingIfNeeded: row.int64(3)),
+                    startTime: row.int64(4)
+                ),
+                seenAt: Timestamp(microsecondsSince1970: row.int64(5))
+            )
+        }
+        for waiter in waiters where !waiter.process.isRunning || now - waiter.seenAt > Self.waiterExpiry {
+            try db.execute("DELETE FROM waiter WHERE id = ?", [waiter.id])
+        }
+        return report
+    }
+
+    public func slots(pool: String) throws -> [Slot] {
+        try read { db in
+            try db.query(Self.slotColumns + " WHERE s.pool_id = ? ORDER BY s.number", [poolRow(db, pool).id]) {
+                try Self.slot(from: $0)
+            }
+        }
+    }
+
+    public func events(pool: String, since: Timestamp?) throws -> [PoolEvent] {
+        try read { db in
+            try db.query(
+                """
+                SELECT id, at, kind, slot_name, holder, token, duration_us, detail FROM event
+                WHERE pool_id = ? AND at >= ? ORDER BY id
+                """,
+                [poolRow(db, pool).id, since?.microsecondsSince1970 ?? Int64.min]
+            ) { row in
+                let kindName = try row.string(2)
+                guard let kind = PoolEvent.Kind(rawValue: kindName) else {
+                    throw PoolError.invalidArgument("the database holds an unknown event kind '\(kindName)'")
+                }
+                return PoolEvent(
+                    id: row.int64(0),
+                    at: Timestamp(microsecondsSince1970: row.int64(1)),
+                    kind: kind,
+                    slotName: row.optionalString(3),
+                    holder: row.optionalString(4),
+                    token: row.optionalInt64(5).map(FencingToken.init(rawValue:)),
+                    duration: row.optionalInt64(6).map { .microseconds($0) },
+                    detail: row.optionalString(7)
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import SheshaSQLite
+
+/// The transactions that bracket slow work: one before it (claim, recording the worker) and one after.
+extension SQLiteLedger {
+    public func reserveSlots(
+        pool: String,
+        count: Int,
+        beyondMaximum: Bool,
+        worker: ProcessIdentity
+    ) throws -> [Slot] {
+        guard count >= 0 else {
+            throw PoolError.invalidArgument("the number of slots must not be negative (got \(count))")
+        }
+        let now = clock.now()
+        return try write { db in
+            let pool = try poolRow(db, pool)
+            let size = try usage(db, pool: pool, holder: "").size
+            let allowed = beyondMaximum ? count : min(count, max(0, pool.definition.maxSize - size))
+            var slots: [Slot] = []
+            for _ in 0..<allowed {
+                let id = try insertSlot(db, pool: pool, worker: worker, now: now)
+                if let slot = try slot(db, id: id) {
+                    slots.append(slot)
+                }
+            }
+            return slots
+        }
+    }
+
+    /// Inserts a slot in `creating`, numbered from the pool's sequence, which only ever grows.
+    func insertSlot(_ db: Connection, pool: PoolRow, worker: ProcessIdentity, now: Timestamp) throws -> Int64 {
+        guard
+            let number = try db.scalarInt(
+                "UPDATE pool SET next_slot_number = next_slot_number + 1 WHERE id = ? RETURNING next_slot_number - 1",
+                [pool.id]
+            )
+        else { throw PoolError.noSuchPool(pool.definition.name) }
+        let name = Self.slotName(number: number)
+        var folder = pool.definition.slotFolder
+        while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
+        try db.execute(
+            """
+            INSERT INTO slot (pool_id, number, name, path, state, worker_host, worker_boot_id, worker_pid,
+                              worker_start_time, created_at, state_changed_at)
+            VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                pool.id, number, name, folder + "/" + name, worker.host, worker.bootID, worker.pid,
+                worker.startTime, now.microsecondsSince1970, now.microsecondsSince1970,
+            ]
+        )
+        return db.lastInsertRowID
+    }
+
+    /// `slot-0001`, `slot-0002`, ... (wider past 9999).
+    static func slotName(number: Int64) -> String {
+        let digits = String(number)
+        return "slot-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Changes the slot only if it is still in `state` and worked on by `worker`; otherwise another
+    /// process recovered it meanwhile and the caller's work no longer counts.
+    private func requireOwnedWork(_ db: Connection, _ slot: Slot, state: SlotState, worker: ProcessIdentity) throws {
+        let owned = try db.scalarInt(
+            """
+            SELECT count(*) FROM slot WHERE id = ? AND state = ? AND worker_host = ? AND worker_boot_id = ?
+                AND worker_pid = ? AND worker_start_time = ?
+            """,
+            [slot.id, state.rawValue, worker.host, worker.bootID, worker.pid, worker.startTime]
+        )
+        guard owned == 1 else { throw PoolError.workTakenOver(slot: slot.name) }
+    }
+
+    private func poolID(_ db: Connection, of slot: Slot) throws -> Int64 {
+        try poolRow(db, slot.pool).id
+    }
+
+    /// The state a prepared slot takes: leased if an acquire attached a lease to it, else idle.
+    private func readyState(_ db: Connection, slotID: Int64) throws -> SlotState {
+        try db.scalarInt("SELECT count(*) FROM lease WHERE slot_id = ?", [slotID]) == 1 ? .leased : .idle
+    }
+
+    public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) throws {
+        let now = clock.now()
+        try write { db in
+            try requireOwnedWork(db, slot, state: .creating, worker: worker)
+            try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id), at: now)
+            try recordEvent(
+                db, poolID: poolID(db, of: slot), kind: .create, slotName: slot.name, duration: duration, at: now
+            )
+        }
+    }
+
+    public func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) throws {
+        let now = clock.now()
+        try write { db in
+            try requireOwnedWork(db, slot, state: .creating, worker: worker)
+            try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
+            if cleanedUp {
+                try db.execute("DELETE FROM slot WHERE id = ?", [slot.id])
+            } else {
+                try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+            }
+            try recordEvent(
+                db, poolID: poolID(db, of: slot), kind: .createFailed, slotName: slot.name, detail: error, at: now
+            )
+        }
+    }
+
+    public func claimForReset(slotID: Int64, worker: ProcessIdentity) throws -> Slot? {
+        let now = clock.now()
+        return try write { db in
+            guard let slot = try slot(db, id: slotID), slot.state == .dirty else { return nil }
+            try setState(db, slotID: slotID, to: .resetting, worker: worker, at: now)
+            return try self.slot(db, id: slotID)
+        }
+    }
+
+    public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) throws {
+        let now = clock.now()
+        try write { db in
+            try requireOwnedWork(db, slot, state: .resetting, worker: worker)
+            let poolID = try poolID(db, of: slot)
+            if let error {
+                // A slot that cannot be reset is never handed out; its would-be holder acquires again.
+                try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
+                try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+                try recordEvent(db, poolID: poolID, kind: .resetFailed, slotName: slot.name, detail: error, at: now)
+            } else {
+                try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id), at: now)
+                try recordEvent(db, poolID: poolID, kind: .reset, slotName: slot.name, duration: duration, at: now)
+            }
+        }
+    }
+
+    public func claimForDestroy(
+        pool: String,
+        selection: DestroySelection,
+        worker: ProcessIdentity
+    ) throws -> [Slot] {
+        let now = clock.now()
+        return try write { db in
+            let pool = try poolRow(db, pool)
+            let ids: [Int64]
+            switch selection {
+            case .leastRecentlyUsedIdle(let count):
+                ids = try db.query(
+                    """
+                    SELECT id FROM slot WHERE pool_id = ? AND state = 'idle'
+                    ORDER BY coalesce(last_used_at, created_at), id LIMIT ?
+                    """,
+                    [pool.id, max(0, count)]
+                ) { $0.int64(0) }
+            case .retire(let createdBefore, let unusedSince, let includeBroken):
+                ids = try db.query(
+                    """
+                    SELECT id FROM slot WHERE pool_id = ?1 AND (
+                        (state = 'idle' AND (created_at < ?2 OR coalesce(last_used_at, created_at) < ?3))
+                        OR (?4 AND state = 'broken'))
+                    ORDER BY id
+                    """,
+                    [
+                        pool.id, createdBefore?.microsecondsSince1970, unusedSince?.microsecondsSince1970,
+                        includeBroken,
+                    ]
+                ) { $0.int64(0) }
+            case .allUnleased:
+                ids = try db.query(
+                    "SELECT id FROM slot WHERE pool_id = ? AND state IN ('idle', 'dirty', 'broken') ORDER BY id",
+                    [pool.id]
+                ) { $0.int64(0) }
+            }
+            var claimed: [Slot] = []
+            for id in ids {
+                try setState(db, slotID: id, to: .destroying, worker: worker, at: now)
+                if let slot = try slot(db, id: id) {
+                    claimed.append(slot)
+                }
+            }
+            return claimed
+        }
+    }
+
+    public func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) throws {
+        let now = clock.now()
+        try write { db in
+            try requireOwnedWork(db, slot, state: .destroying, worker: worker)
+            let poolID = try poolID(db, of: slot)
+            if let error {
+                try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+                try recordEvent(db, poolID: poolID, kind: .destroyFailed, slotName: slot.name, detail: error, at: now)
+            } else {
+                try db.execute("DELETE FROM slot WHERE id = ?", [slot.id])
+                try recordEvent(db, poolID: poolID, kind: .destroy, slotName: slot.name, at: now)
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+public import SheshaSQLite
+
+/// The ledger in one SQLite file, shared by every process on the machine.
+///
+/// One connection per ledger; the actor runs on its own dispatch queue so that SQLite calls, which may
+/// sleep in the busy handler, never block Swift's cooperative threads. Every method is one transaction.
+public actor SQLiteLedger: Ledger {
+    let connection: Connection
+    let clock: any WallClock
+    public let path: String
+    private let executor: DispatchQueueExecutor
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    /// Opens (creating it if needed, with owner-only permissions) and migrates the database at `path`.
+    /// A file that is not a shesha-pool database, or one from a newer build, is refused unchanged.
+    public init(
+        path: String,
+        busyPolicy: BusyPolicy = .default,
+        clock: any WallClock = SystemWallClock()
+    ) throws {
+        let connection = try Connection(path: path, busyPolicy: busyPolicy)
+        try Migrator(Self.embeddedMigrations()).migrate(connection)
+        self.connection = connection
+        self.clock = clock
+        self.path = path
+        self.executor = DispatchQueueExecutor(label: "shesha-pool.ledger")
+    }
+
+    /// The schema, from Migrations/ as embedded at build time.
+    public static func embeddedMigrations() throws -> [Migration] {
+        try EmbeddedMigrations.files.map { try Migration(fileName: $0.name, sql: $0.sql) }
+    }
+
+    /// Runs `body` in one write transaction.
+    func write<T>(_ body: (Connection) throws -> T) throws -> T {
+        try connection.write(body)
+    }
+
+    func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        try connection.read(body)
+    }
+
+    // MARK: Pools
+
+    public func createPool(_ definition: PoolDefinition) throws {
+        try Names.validate(definition.name, kind: "pool")
+        guard definition.maxSize >= 1 else {
+            throw PoolError.invalidArgument("the maximum size must be at least 1 (got \(definition.maxSize))")
+        }
+        guard definition.minIdle >= 0, definition.minIdle <= definition.maxSize else {
+            throw PoolError.invalidArgument(
+                "the minimum idle count must be between 0 and the maximum size \(definition.maxSize)"
+            )
+        }
+        let now = clock.now()
+        try write { db in
+            if try db.scalarInt("SELECT id FROM pool WHERE name = ?", [definition.name]) != nil {
+                throw PoolError.poolExists(definition.name)
+            }
+            try db.execute(
+                """
+                INSERT INTO pool (name, kind, slot_folder, max_size, min_idle, on_exhausted, config, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    definition.name, definition.kind, definition.slotFolder, definition.maxSize,
+                    definition.minIdle, definition.onExhausted.rawValue, definition.config,
+                    now.microsecondsSince1970,
+                ]
+            )
+        }
+    }
+
+    public func pool(named name: String) throws -> PoolDefinition {
+        try read { db in try poolRow(db, name).definition }
+    }
+
+    public func poolNames() throws -> [String] {
+        try read { db in try db.query("SELECT name FROM pool ORDER BY name") { try $0.string(0) } }
+    }
+
+    struct PoolRow {
+        var id: Int64
+        var definition: PoolDefinition
+    }
+
+    func poolRow(_ db: Connection, _ name: String) throws -> PoolRow {
+        let row = try db.queryFirst(
+            """
+            SELECT id, name, kind, slot_folder, max_size, min_idle, on_exhausted, config
+            FROM pool WHERE name = ?
+            """,
+            [name]
+        ) { row in
+            PoolRow(
+                id: row.int64(0),
+                definition: PoolDefinition(
+                    name: try row.string(1),
+                    kind: try row.string(2),
+                    slotFolder: try row.string(3),
+                    maxSize: row.int(4),
+                    minIdle: row.int(5),
+                    onExhausted: ExhaustionPolicy(rawValue: try row.string(6)) ?? .fail,
+                    config: try row.string(7)
+                )
+            )
+        }
+        guard let row else { throw PoolError.noSuchPool(name) }
+        return row
+    }
+}
