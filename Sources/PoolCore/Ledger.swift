@@ -35,6 +35,8 @@ public protocol Ledger: Sendable {
     /// Ends leases of dead owners and expired TTLs, and recovers slots whose worker died. Slots that must
     /// be removed come back claimed by `worker`, to be destroyed by the caller.
     func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport
+    /// What `reclaim` would act on, without changing anything (for `doctor` without `--fix`).
+    func inspect(pool: String) async throws -> LedgerFindings
     func slots(pool: String) async throws -> [Slot]
     func events(pool: String, since: Timestamp?) async throws -> [PoolEvent]
 }
@@ -127,6 +129,17 @@ public struct ReclaimReport: Sendable {
         self.recoveredSlots = recoveredSlots
         self.orphans = orphans
     }
+}
+
+public struct LedgerFindings: Sendable {
+    /// Leases whose owner process is gone.
+    public var deadLeases: [Lease]
+    /// Leases past their TTL.
+    public var expiredLeases: [Lease]
+    /// Slots in creating, resetting or destroying whose worker process is gone.
+    public var stuckSlots: [Slot]
+
+    public var isEmpty: Bool { deadLeases.isEmpty && expiredLeases.isEmpty && stuckSlots.isEmpty }
 }
 
 public struct PoolEvent: Hashable, Sendable {

@@ -84,6 +84,24 @@ extension SQLiteLedger {
         return report
     }
 
+    public func inspect(pool: String) throws -> LedgerFindings {
+        let now = clock.now()
+        return try read { db in
+            let pool = try poolRow(db, pool)
+            let leases = try leases(db, poolID: pool.id)
+            let stuck = try db.query(
+                Self.slotColumns + " WHERE s.pool_id = ? AND s.state IN ('creating', 'resetting', 'destroying')",
+                [pool.id],
+                Self.slot(from:)
+            )
+            return LedgerFindings(
+                deadLeases: leases.filter { !$0.owner.isRunning },
+                expiredLeases: leases.filter { $0.owner.isRunning && $0.expiresAt.map { $0 <= now } == true },
+                stuckSlots: stuck.filter { $0.worker?.isRunning != true }
+            )
+        }
+    }
+
     public func slots(pool: String) throws -> [Slot] {
         try read { db in
             try db.query(Self.slotColumns + " WHERE s.pool_id = ? ORDER BY s.number", [poolRow(db, pool).id]) {

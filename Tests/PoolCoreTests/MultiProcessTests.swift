@@ -82,6 +82,10 @@ struct MultiProcessTests {
 
             holder.kill(signal: SIGKILL)
             #expect(try await holder.waitForExit() == 128 + SIGKILL)
+            let findings = try await pool.ledger.inspect(pool: "stress")
+            #expect(findings.deadLeases.map(\.holder) == ["doomed"])
+            #expect(findings.stuckSlots.isEmpty && findings.expiredLeases.isEmpty)
+            #expect(try await pool.ledger.leases(pool: "stress").count == 1, "inspecting changes nothing")
 
             let lease = try await pool.acquire(holder: "next")
             #expect(lease.path == heldPath)
@@ -107,6 +111,10 @@ struct MultiProcessTests {
             #expect(stuck.state == .creating)
             #expect(stuck.worker?.pid == crasher.pid)
             #expect(FileManager.default.fileExists(atPath: stuck.path), "the crash came after the folder was made")
+
+            let findings = try await pool.ledger.inspect(pool: "stress")
+            #expect(findings.stuckSlots.map(\.id) == [stuck.id])
+            #expect(try await pool.ledger.slots(pool: "stress") == [stuck], "inspecting changes nothing")
 
             let report = try await pool.recover()
             #expect(report.removedOrphans.map(\.name) == [stuck.name])
