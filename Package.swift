@@ -8,9 +8,12 @@ let package = Package(
     products: [
         .library(name: "SheshaSQLite", targets: ["SheshaSQLite"]),
         .library(name: "PoolCore", targets: ["PoolCore"]),
+        .library(name: "Worktrees", targets: ["Worktrees"]),
+        .executable(name: "shesha-pool", targets: ["shesha-pool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -18,6 +21,8 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Linux calls Swift cannot make directly (prctl is variadic).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "SheshaSQLite",
             dependencies: ["CSQLite"]
@@ -36,6 +41,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "Worktrees",
+            dependencies: ["PoolCore"]
+        ),
+        .executableTarget(
+            name: "shesha-pool",
+            dependencies: [
+                "PoolCore",
+                "Worktrees",
+                "CLinux",
+                "SheshaSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "PoolTesting",
@@ -60,6 +80,14 @@ let package = Package(
         .testTarget(
             name: "PoolCoreTests",
             dependencies: ["PoolCore", "PoolTesting", "SheshaSQLite", "pool-stress-worker"]
+        ),
+        .testTarget(
+            name: "WorktreesTests",
+            dependencies: ["Worktrees", "PoolCore", "PoolTesting"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["PoolCore", "PoolTesting", "shesha-pool"]
         ),
     ]
 )

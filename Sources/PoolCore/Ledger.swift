@@ -4,6 +4,8 @@ public protocol Ledger: Sendable {
     func createPool(_ definition: PoolDefinition) async throws
     func pool(named name: String) async throws -> PoolDefinition
     func poolNames() async throws -> [String]
+    /// Replaces the backend's settings (JSON) of a pool.
+    func updateConfig(pool: String, config: String) async throws
 
     /// Grants, or tells the caller what to do next. See `AcquireOutcome`.
     func acquire(_ request: AcquireRequest) async throws -> AcquireOutcome
@@ -25,6 +27,8 @@ public protocol Ledger: Sendable {
     func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws
     /// Claims a dirty slot for reset by `worker`. Returns the slot in `resetting`, or nil if it is not dirty.
     func claimForReset(slotID: Int64, worker: ProcessIdentity) async throws -> Slot?
+    /// Claims every idle slot of the pool for reset by `worker` (after the pool's base moved).
+    func claimIdleForReset(pool: String, worker: ProcessIdentity) async throws -> [Slot]
     /// Ends a reset: idle (or leased, for an acquirer's reset) on success, broken with `error` on failure.
     func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws
     /// Claims slots for removal by `worker` (moves them to `destroying`).
@@ -114,6 +118,8 @@ public enum DestroySelection: Hashable, Sendable {
     case retire(createdBefore: Timestamp?, unusedSince: Timestamp?, includeBroken: Bool)
     /// Every slot not leased and not being worked on by a live process.
     case allUnleased
+    /// These slots, if they are idle, dirty or broken.
+    case slots(ids: [Int64])
 }
 
 public struct ReclaimReport: Sendable {

@@ -119,3 +119,16 @@ public struct RecoveryReport: Sendable {
     public var removedOrphans: [Slot]
     public var failures: [SlotFailure]
 }
+
+extension Pool {
+    /// Resets every idle slot (after the pool's base moved). Slots whose reset fails become broken.
+    public func resetIdleSlots(parallelism: Int = 4) async throws -> (reset: [Slot], failures: [SlotFailure]) {
+        let claimed = try await ledger.claimIdleForReset(pool: name, worker: worker)
+        var failures: [SlotFailure] = []
+        for slot in claimed where try await !reset(slot) {
+            failures.append(SlotFailure(slot: slot, message: "reset failed; the slot is now broken"))
+        }
+        let failedIDs = Set(failures.map(\.slot.id))
+        return (claimed.filter { !failedIDs.contains($0.id) }, failures)
+    }
+}

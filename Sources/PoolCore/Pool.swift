@@ -94,11 +94,21 @@ public final class Pool: Sendable {
     /// Ends the lease and, with `reset`, resets the slot at once so the next holder finds it idle.
     /// A stale lease throws `leaseLost` and changes nothing.
     public func release(_ lease: Lease, reset shouldReset: Bool = true) async throws {
-        let slot = try await ledger.release(lease.token)
+        try await release(token: lease.token, reset: shouldReset)
+    }
+
+    /// Ends the lease with this token; returns its slot as it was left (idle after a reset, or dirty, or
+    /// broken if the reset failed).
+    @discardableResult
+    public func release(token: FencingToken, reset shouldReset: Bool = true) async throws -> Slot {
+        let slot = try await ledger.release(token)
         guard shouldReset, slot.state == .dirty,
             let claimed = try await ledger.claimForReset(slotID: slot.id, worker: worker)
-        else { return }
-        _ = try await reset(claimed)
+        else { return slot }
+        var result = claimed
+        result.state = try await reset(claimed) ? .idle : .broken
+        result.worker = nil
+        return result
     }
 
     /// Extends a TTL lease; a lease that is gone throws `leaseLost`.
@@ -142,7 +152,7 @@ public final class Pool: Sendable {
         do {
             try await backend.create(slot)
         } catch {
-            let cleanedUp = (try? await backend.destroy(slot)) != nil
+            let cleanedUp = error is any KeepsFailedSlot ? false : (try? await backend.destroy(slot)) != nil
             try await ledger.failCreate(slot, worker: worker, error: "\(error)", cleanedUp: cleanedUp)
             throw error
         }

@@ -116,6 +116,20 @@ extension SQLiteLedger {
         }
     }
 
+    public func claimIdleForReset(pool: String, worker: ProcessIdentity) throws -> [Slot] {
+        let now = clock.now()
+        return try write { db in
+            let pool = try poolRow(db, pool)
+            let ids = try db.query("SELECT id FROM slot WHERE pool_id = ? AND state = 'idle' ORDER BY id", [pool.id]) {
+                $0.int64(0)
+            }
+            return try ids.compactMap { id in
+                try setState(db, slotID: id, to: .resetting, worker: worker, at: now)
+                return try slot(db, id: id)
+            }
+        }
+    }
+
     public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) throws {
         let now = clock.now()
         try write { db in
@@ -164,6 +178,13 @@ extension SQLiteLedger {
                         includeBroken,
                     ]
                 ) { $0.int64(0) }
+            case .slots(let wanted):
+                ids = try wanted.filter { id in
+                    try db.scalarInt(
+                        "SELECT count(*) FROM slot WHERE id = ? AND pool_id = ? AND state IN ('idle', 'dirty', 'broken')",
+                        [id, pool.id]
+                    ) == 1
+                }
             case .allUnleased:
                 ids = try db.query(
                     "SELECT id FROM slot WHERE pool_id = ? AND state IN ('idle', 'dirty', 'broken') ORDER BY id",

@@ -82,6 +82,13 @@ public actor SQLiteLedger: Ledger {
         try read { db in try db.query("SELECT name FROM pool ORDER BY name") { try $0.string(0) } }
     }
 
+    public func updateConfig(pool: String, config: String) throws {
+        try write { db in
+            let pool = try poolRow(db, pool)
+            try db.execute("UPDATE pool SET config = ? WHERE id = ?", [config, pool.id])
+        }
+    }
+
     struct PoolRow {
         var id: Int64
         var definition: PoolDefinition

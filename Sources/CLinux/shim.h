@@ -1,0 +1,17 @@
+#ifndef SHESHA_CLINUX_SHIM_H
+#define SHESHA_CLINUX_SHIM_H
+
+#include <sys/prctl.h>
+#include <signal.h>
+#include <spawn.h>
+
+// glibc 2.29+ has this, but declares it only under _GNU_SOURCE, which Swift's Glibc module does not set.
+extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+
+// prctl is variadic, which Swift cannot call: ask the kernel to send `signal` to this process when its
+// parent dies (kept across execve).
+static inline int clinux_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
+
+#endif

@@ -1,0 +1,157 @@
+import Foundation
+public import PoolCore
+
+/// Slots that are git worktrees of one repository, checked out detached at the pool's base commit.
+public struct GitBackend: ResourceBackend {
+    let git: Git
+    /// Reads the pool's current settings (a refresh in another process may have moved the base commit).
+    let config: @Sendable () async throws -> WorktreeConfig
+
+    public init(config: @escaping @Sendable () async throws -> WorktreeConfig) throws {
+        self.git = try Git()
+        self.config = config
+    }
+
+    public func create(_ slot: Slot) async throws {
+        let settings = try await config()
+        // Never adopt: an existing folder may be another slot's checkout.
+        guard !FileManager.default.fileExists(atPath: slot.path) else {
+            throw PoolError.backendFailed(
+                slot: slot.name, operation: "create", message: "\(slot.path) already exists; refusing to adopt it"
+            )
+        }
+        try FileManager.default.createDirectory(
+            atPath: (slot.path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        try await git.run(["worktree", "add", "--detach", "--quiet", slot.path, settings.baseCommit], in: settings.repository)
+        try await runSetup(settings, slot: slot)
+    }
+
+    /// Back to the base commit: forced detached checkout, then `git clean`. Ignored files (build caches)
+    /// survive unless the pool cleans them. A tree already clean at the base commit is left alone.
+    public func reset(_ slot: Slot) async throws {
+        let settings = try await config()
+        let head = try await git.run(["rev-parse", "HEAD"], in: slot.path)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var statusArguments = ["status", "--porcelain", "--untracked-files=all"]
+        if settings.cleanIgnored {
+            statusArguments.append("--ignored")
+        }
+        let status = try await git.run(statusArguments, in: slot.path)
+        if head == settings.baseCommit && status.isEmpty {
+            return
+        }
+        try await git.run(["checkout", "--force", "--detach", "--quiet", settings.baseCommit], in: slot.path)
+        try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
+        if head != settings.baseCommit, !settings.lockfiles.isEmpty {
+            let changed = try await git.run(
+                ["diff", "--name-only", head, settings.baseCommit, "--"] + settings.lockfiles,
+                in: slot.path
+            )
+            if !changed.isEmpty {
+                try await runSetup(settings, slot: slot)
+            }
+        }
+    }
+
+    /// Removes the worktree and its registration. Succeeds if it is already gone.
+    public func destroy(_ slot: Slot) async throws {
+        let settings = try await config()
+        if FileManager.default.fileExists(atPath: slot.path) {
+            let removal = try await git.runAllowingFailure(
+                ["worktree", "remove", "--force", "--force", slot.path],
+                in: settings.repository
+            )
+            if !removal.succeeded && FileManager.default.fileExists(atPath: slot.path) {
+                // Not a registered worktree (or a damaged one): remove the folder itself.
+                try FileManager.default.removeItem(atPath: slot.path)
+            }
+        }
+        try await git.run(["worktree", "prune"], in: settings.repository)
+    }
+
+    public func checkHealth(_ slot: Slot) async -> [String] {
+        var problems: [String] = []
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: slot.path, isDirectory: &isFolder), isFolder.boolValue else {
+            return ["\(slot.path) is missing"]
+        }
+        do {
+            let settings = try await config()
+            let registered = try await git.worktreePaths(in: settings.repository).map(Self.canonical)
+            if !registered.contains(Self.canonical(slot.path)) {
+                problems.append("\(slot.path) is not in `git worktree list`")
+            }
+            let head = try await git.runAllowingFailure(["rev-parse", "--verify", "HEAD"], in: slot.path)
+            if !head.succeeded {
+                problems.append("HEAD is unreadable: \(head.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+            let lock = try await git.run(["rev-parse", "--path-format=absolute", "--git-path", "index.lock"], in: slot.path)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if FileManager.default.fileExists(atPath: lock) {
+                problems.append("stale \(lock) (a git command died mid-way)")
+            }
+        } catch {
+            problems.append("\(error)")
+        }
+        return problems
+    }
+
+    public func strayResources(
+        slotFolder: String,
+        knownPaths: @Sendable () async throws -> Set<String>
+    ) async throws -> [String] {
+        let settings = try await config()
+        // List first, then ask the ledger: a slot's row is written before its folder and registration.
+        let entries = try folderEntries(slotFolder)
+        let registered = try await git.worktreePaths(in: settings.repository)
+        let known = Set(try await knownPaths().map(Self.canonical))
+        let folder = Self.canonical(slotFolder)
+        var strays: [String] = []
+        var seen: Set<String> = []
+        // Folders in the pool's folder, and worktrees git lists there whose folder may already be gone.
+        for path in entries + registered {
+            let canonical = Self.canonical(path)
+            guard canonical.hasPrefix(folder + "/"), !known.contains(canonical), seen.insert(canonical).inserted
+            else { continue }
+            strays.append(path)
+        }
+        return strays
+    }
+
+    public func removeStray(_ path: String) async throws {
+        let settings = try await config()
+        let removal = try await git.runAllowingFailure(["worktree", "remove", "--force", "--force", path], in: settings.repository)
+        if !removal.succeeded && FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.removeItem(atPath: path)
+        }
+        try await git.run(["worktree", "prune"], in: settings.repository)
+    }
+
+    /// Runs the pool's setup commands in the slot; the first failure throws with its output.
+    private func runSetup(_ settings: WorktreeConfig, slot: Slot) async throws {
+        for command in settings.setup {
+            let result = try await CommandRunner.run(
+                "/bin/sh", ["-c", command], in: slot.path,
+                environment: ["SHESHA_POOL_SLOT": slot.name, "SHESHA_POOL_PATH": slot.path]
+            )
+            guard result.succeeded else {
+                throw GitError.setupFailed(command: command, status: result.status, output: result.stdout + result.stderr)
+            }
+        }
+    }
+
+    /// The path with symlinks resolved, as git prints worktree paths.
+    static func canonical(_ path: String) -> String {
+        URL(filePath: path).resolvingSymlinksInPath().path(percentEncoded: false)
+            .replacingOccurrences(of: "//", with: "/")
+            .trimmingSuffix("/")
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        count > 1 && hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

@@ -1,0 +1,37 @@
+public import PoolCore
+public import Foundation
+
+/// Failures of git operations, with what to do about them.
+public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// No `git` on PATH.
+    case gitMissing
+    case notARepository(String)
+    case unknownRef(repository: String, ref: String)
+    /// A git command failed; `stderr` is what git said.
+    case commandFailed(arguments: [String], status: Int32, stderr: String)
+    /// A setup command failed in a new slot; its output is kept for `status` and `doctor`.
+    case setupFailed(command: String, status: Int32, output: String)
+
+    public var description: String {
+        switch self {
+        case .gitMissing:
+            return "git is not installed or not on PATH; install it (apt-get install git)"
+        case .notARepository(let path):
+            return "\(path) is not a git repository; pass --repo with the path of a git checkout"
+        case .unknownRef(let repository, let ref):
+            return "\(ref) is not a commit, branch or tag in \(repository); check --base (git rev-parse \(ref))"
+        case .commandFailed(let arguments, let status, let stderr):
+            let said = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "git \(arguments.joined(separator: " ")) failed with status \(status)"
+                + (said.isEmpty ? "" : ": \(said)")
+        case .setupFailed(let command, let status, let output):
+            let tail = output.suffix(2_000)
+            return "setup command `\(command)` failed with status \(status)" + (tail.isEmpty ? "" : ":\n\(tail)")
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+
+extension GitError: KeepsFailedSlot {}

@@ -1,0 +1,99 @@
+import Foundation
+public import PoolCore
+
+/// A pool of git worktrees of one repository: warm checkouts handed out clean and reset on return.
+public struct WorktreePool: Sendable {
+    public static let kind = "worktree"
+
+    public let pool: Pool
+    let git: Git
+
+    /// Opens the worktree pool `name` recorded in `ledger`.
+    public init(ledger: any Ledger, name: String) async throws {
+        let definition = try await ledger.pool(named: name)
+        guard definition.kind == Self.kind else {
+            throw PoolError.invalidArgument("pool '\(name)' holds \(definition.kind) slots, not worktrees")
+        }
+        let backend = try GitBackend {
+            try WorktreeConfig(json: try await ledger.pool(named: name).config)
+        }
+        self.pool = Pool(name: name, ledger: ledger, backend: backend)
+        self.git = backend.git
+    }
+
+    /// Checks a new worktree pool's repository, base ref and folder, and returns its definition for
+    /// `Ledger.createPool`. Touches nothing.
+    public static func prepare(
+        name: String,
+        repository: String,
+        baseRef: String,
+        slotFolder: String,
+        maxSize: Int,
+        minIdle: Int = 0,
+        onExhausted: ExhaustionPolicy = .wait,
+        setup: [String] = [],
+        cleanIgnored: Bool = false,
+        lockfiles: [String] = []
+    ) async throws -> PoolDefinition {
+        try Names.validate(name, kind: "pool")
+        let git = try Git()
+        let topLevel = try await git.topLevel(of: repository)
+        let commit = try await git.commit(of: baseRef, in: topLevel)
+        let folder = GitBackend.canonical(URL(filePath: slotFolder).standardizedFileURL.path(percentEncoded: false))
+        let repositoryFolder = GitBackend.canonical(topLevel)
+        if folder == repositoryFolder || folder.hasPrefix(repositoryFolder + "/") {
+            throw PoolError.invalidArgument(
+                "the slot folder \(folder) is inside the repository's work tree \(repositoryFolder); "
+                    + "pass a --dir outside it"
+            )
+        }
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: folder), !entries.isEmpty {
+            throw PoolError.invalidArgument(
+                "the slot folder \(folder) is not empty; it must hold the pool's slots and nothing else, "
+                    + "so pass an empty or new --dir"
+            )
+        }
+        let config = WorktreeConfig(
+            repository: topLevel, baseRef: baseRef, baseCommit: commit, setup: setup,
+            cleanIgnored: cleanIgnored, lockfiles: lockfiles
+        )
+        return PoolDefinition(
+            name: name, kind: kind, slotFolder: folder, maxSize: maxSize, minIdle: minIdle,
+            onExhausted: onExhausted, config: config.json
+        )
+    }
+
+    /// Runs `body` in a leased worktree (its path), releasing it afterwards whatever happens. With a
+    /// TTL, the lease is renewed in the background while `body` runs.
+    public func withWorktree<R>(
+        holder: String,
+        wait: Duration? = nil,
+        ttl: Duration? = nil,
+        _ body: (String) async throws -> R
+    ) async throws -> R {
+        try await pool.withLease(holder: holder, wait: wait, ttl: ttl) { lease in
+            guard let ttl else { return try await body(lease.path) }
+            let renewal = Task { [pool] in
+                while !Task.isCancelled {
+                    try await Task.sleep(for: ttl / 3)
+                    _ = try await pool.renew(lease, ttl: ttl)
+                }
+            }
+            defer { renewal.cancel() }
+            return try await body(lease.path)
+        }
+    }
+
+    /// Moves idle slots to the base ref's current commit (fetching first if asked). Leased and dirty
+    /// slots follow when they are next reset. Returns the new base commit and the slots moved.
+    public func refresh(fetch: Bool) async throws -> (commit: String, moved: [Slot], failures: [SlotFailure]) {
+        var config = try WorktreeConfig(json: try await pool.ledger.pool(named: pool.name).config)
+        if fetch {
+            try await git.run(["fetch", "--quiet", "--all"], in: config.repository)
+        }
+        config.baseCommit = try await git.commit(of: config.baseRef, in: config.repository)
+        try await pool.ledger.updateConfig(pool: pool.name, config: config.json)
+        let (moved, failures) = try await pool.resetIdleSlots()
+        return (config.baseCommit, moved, failures)
+    }
+}

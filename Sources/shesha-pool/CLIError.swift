@@ -1,0 +1,25 @@
+import Foundation
+
+/// Errors of the command line itself (not of the pool library).
+enum CLIError: Error, CustomStringConvertible, LocalizedError {
+    case noDatabase(String)
+    case unsupportedKind(pool: String, kind: String)
+    case notOwner(holder: String, owner: String)
+    case commandNotFound(String)
+
+    var description: String {
+        switch self {
+        case .noDatabase(let path):
+            return "there is no database at \(path); create a pool with `shesha-pool init`, or pass --db"
+        case .unsupportedKind(let pool, let kind):
+            return "pool '\(pool)' holds \(kind) slots, which this command does not handle yet"
+        case .notOwner(let holder, let owner):
+            return "the lease of \(holder) belongs to \(owner), not to the calling process; "
+                + "pass --force to release it anyway, or --token"
+        case .commandNotFound(let name):
+            return "command not found: \(name)"
+        }
+    }
+
+    var errorDescription: String? { description }
+}

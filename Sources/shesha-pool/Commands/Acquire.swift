@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import PoolCore
+
+extension SheshaPool {
+    struct Acquire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lease a clean slot and print its path.",
+            discussion: """
+                The lease belongs to --owner-pid (default: the calling process, usually your shell) and ends \
+                when that process dies, on `release`, or after --ttl. In a script, pass --owner-pid $$: \
+                the default would be the short-lived subshell of $( ), which frees the slot at once.
+                  cd "$(shesha-pool acquire --holder job-42 --owner-pid $$)"
+                Acquiring again with the same holder prints the same slot.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("Who holds the lease (one lease per holder and pool).", valueName: "id"))
+        var holder: String
+
+        @Option(help: ArgumentHelp("Wait this long if every slot is taken (e.g. 5m).", valueName: "duration"))
+        var wait: HumanDuration?
+
+        @Option(help: ArgumentHelp("End the lease by itself after this long.", valueName: "duration"))
+        var ttl: HumanDuration?
+
+        @Option(help: ArgumentHelp("The process whose death ends the lease. Default: the parent process.", valueName: "pid"))
+        var ownerPid: Int32?
+
+        @Flag(help: "Print slot, path, token and expiry as JSON.")
+        var json = false
+
+        func validate() throws {
+            try validateHolder(holder)
+            if let ttl, ttl.duration < .seconds(1) {
+                throw ValidationError("--ttl must be at least 1s (got \(ttl))")
+            }
+        }
+
+        func run() async throws {
+            let owner = try resolveOwner(ownerPid)
+            let pool = try await global.openPool()
+            let lease = try await pool.acquire(holder: holder, wait: wait?.duration, ttl: ttl?.duration, owner: owner)
+            Console.output(json ? try Console.json(LeaseJSON(lease)) : lease.path)
+        }
+    }
+}
+
+/// Holder names go into messages and the database; reject unsafe ones as usage errors.
+func validateHolder(_ holder: String) throws {
+    do {
+        try Names.validate(holder, kind: "holder")
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+/// The owner process: the one named, or our parent (the shell that called us).
+func resolveOwner(_ pid: Int32?) throws -> ProcessIdentity {
+    let wanted = pid ?? getppid()
+    guard let owner = ProcessIdentity.running(pid: wanted) else {
+        throw ValidationError("there is no running process with pid \(wanted) to own the lease; check --owner-pid")
+    }
+    return owner
+}
+
+struct LeaseJSON: Encodable {
+    var pool: String
+    var holder: String
+    var slot: String
+    var path: String
+    var token: Int64
+    var ownerPid: Int32
+    var acquiredAt: String
+    var expiresAt: String?
+
+    init(_ lease: Lease) {
+        pool = lease.pool
+        holder = lease.holder
+        slot = lease.slotName
+        path = lease.path
+        token = lease.token.rawValue
+        ownerPid = lease.owner.pid
+        acquiredAt = lease.acquiredAt.iso8601
+        expiresAt = lease.expiresAt?.iso8601
+    }
+}
+
+extension Timestamp {
+    var iso8601: String {
+        Date(timeIntervalSince1970: Double(microsecondsSince1970) / 1_000_000).formatted(.iso8601)
+    }
+}

@@ -1,0 +1,127 @@
+public import ArgumentParser
+import Foundation
+public import PoolCore
+import Worktrees
+
+extension ExhaustionPolicy: ExpressibleByArgument {}
+
+extension SheshaPool {
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a pool.",
+            subcommands: [InitWorktree.self]
+        )
+    }
+
+    struct InitWorktree: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "worktree",
+            abstract: "Create a pool of git worktrees of one repository.",
+            discussion: """
+                Checks the repository, the base ref and the slot folder before touching the database. \
+                With --min-idle N, creates N idle slots at once.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The git repository to check out.", valueName: "path"))
+        var repo: String
+
+        @Option(help: ArgumentHelp("The branch, tag or commit slots are checked out at.", valueName: "ref"))
+        var base = "HEAD"
+
+        @Option(
+            help: ArgumentHelp(
+                "The folder for the slots (empty or new; outside the repository). Default: beside the database.",
+                valueName: "dir"
+            )
+        )
+        var dir: String?
+
+        @Option(help: "The most slots the pool may have.")
+        var maxSize = 8
+
+        @Option(help: "Idle slots to create now and keep ready.")
+        var minIdle = 0
+
+        @Option(help: "When every slot is taken: wait for one, create one beyond --max-size, or fail.")
+        var onExhausted: ExhaustionPolicy = .wait
+
+        @Option(help: ArgumentHelp("A shell command to run in each new slot (repeatable), e.g. 'npm ci'.", valueName: "cmd"))
+        var setup: [String] = []
+
+        @Option(help: ArgumentHelp("A file whose change reruns setup on refresh (repeatable).", valueName: "file"))
+        var lockfile: [String] = []
+
+        @Flag(help: "Keep ignored files (build caches) across holders, or clean them on every reset.")
+        var ignored: IgnoredFiles = .keepIgnored
+
+        enum IgnoredFiles: EnumerableFlag {
+            case keepIgnored, cleanIgnored
+        }
+
+        @Flag(help: "Print the pool's settings as JSON.")
+        var json = false
+
+        func validate() throws {
+            guard (1...10_000).contains(maxSize) else {
+                throw ValidationError("--max-size must be between 1 and 10000 (got \(maxSize))")
+            }
+            guard (0...maxSize).contains(minIdle) else {
+                throw ValidationError("--min-idle must be between 0 and --max-size \(maxSize) (got \(minIdle))")
+            }
+            if setup.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw ValidationError("--setup needs a command; remove the empty one")
+            }
+        }
+
+        func run() async throws {
+            let databasePath = global.databasePath
+            let slotFolder = dir.map { URL(filePath: $0).standardizedFileURL.path(percentEncoded: false) }
+                ?? URL(filePath: databasePath).deletingLastPathComponent().appending(path: global.poolName).path(percentEncoded: false)
+            // Everything about the repository is checked before the database is created or opened.
+            let definition = try await WorktreePool.prepare(
+                name: global.poolName, repository: repo, baseRef: base, slotFolder: slotFolder,
+                maxSize: maxSize, minIdle: minIdle, onExhausted: onExhausted, setup: setup,
+                cleanIgnored: ignored == .cleanIgnored, lockfiles: lockfile
+            )
+            let ledger = try SQLiteLedger(path: databasePath)
+            try await ledger.createPool(definition)
+            let config = try WorktreeConfig(json: definition.config)
+            Console.message(
+                "created worktree pool '\(global.poolName)' of \(config.repository) at \(config.baseRef) "
+                    + "(\(config.baseCommit.prefix(12))); slots go in \(definition.slotFolder)"
+            )
+            if minIdle > 0 {
+                let pool = try await WorktreePool(ledger: ledger, name: global.poolName).pool
+                let report = try await pool.expand(by: minIdle, progress: Console.progress("creating slots"))
+                try Expand.reportOutcome(report)
+            }
+            if json {
+                Console.output(try Console.json(PoolSettings(definition: definition, worktree: config)))
+            }
+        }
+    }
+}
+
+/// A pool's settings as `--json` prints them.
+struct PoolSettings: Encodable {
+    var name: String
+    var kind: String
+    var slotFolder: String
+    var maxSize: Int
+    var minIdle: Int
+    var onExhausted: String
+    var worktree: WorktreeConfig?
+
+    init(definition: PoolDefinition, worktree: WorktreeConfig?) {
+        name = definition.name
+        kind = definition.kind
+        slotFolder = definition.slotFolder
+        maxSize = definition.maxSize
+        minIdle = definition.minIdle
+        onExhausted = definition.onExhausted.rawValue
+        self.worktree = worktree
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import PoolCore
+
+extension SheshaPool {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Acquire a slot, run a command inside it, release it.",
+            discussion: """
+                The command runs with the slot as working directory and SHESHA_POOL_SLOT, SHESHA_POOL_PATH \
+                and SHESHA_POOL_TOKEN set. Its output and exit code pass through; SIGINT and SIGTERM are \
+                forwarded; the slot is released whatever happens. If `run` itself is killed, the command \
+                is killed too and the slot is reclaimed by the next process that needs one.
+                  shesha-pool run --holder ci-7 -- make test
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("Who holds the lease.", valueName: "id"))
+        var holder: String
+
+        @Option(help: ArgumentHelp("Wait this long if every slot is taken (e.g. 5m).", valueName: "duration"))
+        var wait: HumanDuration?
+
+        @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+        var command: [String] = []
+
+        func validate() throws {
+            try validateHolder(holder)
+            guard !command.isEmpty else {
+                throw ValidationError("give the command to run after --, e.g. `shesha-pool run --holder ci-7 -- make test`")
+            }
+        }
+
+        func run() async throws {
+            let pool = try await global.openPool()
+            // This process owns the lease: if it dies, the lease ends and its command dies with it.
+            let lease = try await pool.acquire(holder: holder, wait: wait?.duration, owner: .current)
+            let status: Int32
+            do {
+                status = try ChildLauncher.run(
+                    command,
+                    in: lease.path,
+                    environment: [
+                        "SHESHA_POOL_SLOT": lease.slotName,
+                        "SHESHA_POOL_PATH": lease.path,
+                        "SHESHA_POOL_TOKEN": String(lease.token.rawValue),
+                    ]
+                )
+            } catch {
+                try? await pool.release(lease)
+                throw error
+            }
+            try await pool.release(lease)
+            if status != 0 {
+                throw ExitCode(status)
+            }
+        }
+    }
+}

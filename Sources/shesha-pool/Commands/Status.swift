@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import PoolCore
+
+extension SheshaPool {
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the pool's slots and who holds them.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Print the slots as JSON.")
+        var json = false
+
+        func run() async throws {
+            let pool = try await global.openPool()
+            let slots = try await pool.ledger.slots(pool: pool.name)
+            let leases = Dictionary(
+                try await pool.ledger.leases(pool: pool.name).map { ($0.slotID, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            let now = Date()
+            if json {
+                Console.output(try Console.json(slots.map { SlotJSON($0, lease: leases[$0.id]) }))
+                return
+            }
+            guard !slots.isEmpty else {
+                Console.message("pool '\(pool.name)' has no slots; create some with `shesha-pool expand N`")
+                return
+            }
+            var rows = [["SLOT", "STATE", "HOLDER", "AGE", "LAST USED", "USES", "PATH"]]
+            for slot in slots {
+                rows.append([
+                    slot.name, slot.state.rawValue, leases[slot.id]?.holder ?? "-",
+                    Self.age(slot.createdAt, now: now), slot.lastUsedAt.map { Self.age($0, now: now) + " ago" } ?? "never",
+                    String(slot.useCount), slot.path,
+                ])
+            }
+            Console.output(Self.table(rows))
+            for slot in slots where slot.error != nil {
+                Console.message("\(slot.name) is broken: \(slot.error ?? "")")
+            }
+        }
+
+        static func age(_ time: Timestamp, now: Date) -> String {
+            let seconds = max(0, Int64(now.timeIntervalSince1970) - time.microsecondsSince1970 / 1_000_000)
+            switch seconds {
+            case ..<120: return "\(seconds)s"
+            case ..<7_200: return "\(seconds / 60)m"
+            case ..<172_800: return "\(seconds / 3_600)h"
+            default: return "\(seconds / 86_400)d"
+            }
+        }
+
+        static func table(_ rows: [[String]]) -> String {
+            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            return rows.map { row in
+                row.enumerated().map { column, cell in
+                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                }.joined(separator: "  ")
+            }.joined(separator: "\n")
+        }
+    }
+}
+
+struct SlotJSON: Encodable {
+    var name: String
+    var state: String
+    var path: String
+    var holder: String?
+    var token: Int64?
+    var createdAt: String
+    var lastUsedAt: String?
+    var uses: Int
+    var error: String?
+
+    init(_ slot: Slot, lease: Lease?) {
+        name = slot.name
+        state = slot.state.rawValue
+        path = slot.path
+        holder = lease?.holder
+        token = lease?.token.rawValue
+        createdAt = slot.createdAt.iso8601
+        lastUsedAt = slot.lastUsedAt?.iso8601
+        uses = slot.useCount
+        error = slot.error
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct SheshaPool: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shesha-pool",
+        abstract: "Share pools of warm git worktrees between processes through one SQLite file.",
+        discussion: """
+            Every process does its own short transactions on the database; no daemon is needed. A lease taken \
+            by `acquire` ends when its owner process dies (by default the calling shell), so in scripts pass \
+            `--owner-pid $$`.
+
+            Exit codes: 0 ok, 64 bad usage, 65 bad data (corrupt or newer database), 69 unavailable (git \
+            missing), 75 temporary failure (pool exhausted, wait timed out), 1 anything else.
+            """,
+        version: "0.1.0",
+        groupedSubcommands: [
+            CommandGroup(name: "Daily work", subcommands: [Acquire.self, Release.self, Run.self, Status.self]),
+            CommandGroup(
+                name: "Administration",
+                subcommands: [
+                    Init.self, Expand.self, Shrink.self, Cleanup.self, Doctor.self, Refresh.self, Stats.self,
+                ]
+            ),
+        ]
+    )
+
+    /// Like `AsyncParsableCommand.main()`, but domain errors print one line on stderr and exit with
+    /// their documented code instead of 1.
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == ChildLauncher.trampolineCommand {
+            ChildLauncher.runTrampoline(Array(CommandLine.arguments.dropFirst(2)))
+        }
+        do {
+            var command = try await asyncParseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if let code = ExitCodes.code(for: error) {
+                Console.error("\(ExitCodes.message(for: error))")
+                exit(withError: ExitCode(code))
+            }
+            exit(withError: error)
+        }
+    }
+}
