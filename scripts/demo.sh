@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The main job, end to end: builds shesha-pool (release), makes a small git repository (or uses
+# --repo PATH), creates the worktree pool "demo" in the default database (or $SHESHA_POOL_DB), fills it,
+# runs six jobs at once through `shesha-pool run`, and prints the pool's status and stats.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+repo=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --repo) repo="$2"; shift 2 ;;
+        -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo.sh: unknown argument $1 (use --repo PATH)" >&2; exit 64 ;;
+    esac
+done
+
+bash scripts/install-deps.sh
+echo "building shesha-pool (release)..." >&2
+swift build -c release --product shesha-pool >&2
+bin="$(swift build -c release --show-bin-path)/shesha-pool"
+
+if [ -z "$repo" ]; then
+    repo="${TMPDIR:-/tmp}/shesha-pool-demo-repo"
+    if [ ! -d "$repo/.git" ]; then
+        mkdir -p "$repo/src"
+        printf 'demo repository\n' > "$repo/README.md"
+        for i in $(seq 1 50); do printf 'file %s\n' "$i" > "$repo/src/file$i.txt"; done
+        printf 'build/\n' > "$repo/.gitignore"
+        git -C "$repo" init --quiet --initial-branch=main
+        git -C "$repo" add --all
+        git -C "$repo" -c user.name=demo -c user.email=demo@example.invalid commit --quiet -m "demo"
+    fi
+fi
+
+export SHESHA_POOL=demo
+if ! "$bin" status >/dev/null 2>&1; then
+    "$bin" init worktree --repo "$repo" --max-size 4 --on-exhausted wait
+fi
+"$bin" expand 4 || true   # says so when the pool is already at its maximum
+
+echo "running 6 jobs on 4 slots..." >&2
+for i in 1 2 3 4 5 6; do
+    "$bin" run --holder "demo-job-$i" --wait 1m -- \
+        sh -c 'echo "job in $SHESHA_POOL_SLOT (lease $SHESHA_POOL_TOKEN): $(git rev-parse --short HEAD)"; echo scratch > build.log; sleep 1' &
+done
+wait
+
+"$bin" status
+"$bin" stats

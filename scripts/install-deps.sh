@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the system packages the build and tests need, as root and only what is missing.
+set -euo pipefail
+missing=()
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev pkg-config)
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing ${missing[*]}" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "missing packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+        exit 69
+    fi
+fi
