@@ -12,4 +12,12 @@ public enum BusyPolicy: Sendable, Hashable {
     case backoff(timeout: Duration)
 
     public static let `default` = BusyPolicy.backoff(timeout: .seconds(30))
+
+    /// How long a connection waits for a lock before giving up with SQLITE_BUSY.
+    var timeout: Duration {
+        switch self {
+        case .fail: .zero
+        case .sqliteDefault(let timeout), .backoff(let timeout): timeout
+        }
+    }
 }

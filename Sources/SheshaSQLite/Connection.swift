@@ -10,6 +10,7 @@ public final class Connection {
     public let path: String
     private var cachedStatements: [String: Statement] = [:]
     private let busyHandler: BusyHandler?
+    private let busyPolicy: BusyPolicy
 
     /// SQLite 3.37 introduced STRICT tables, which the schema uses.
     public static let minimumLibraryVersion: Int32 = 3_037_000
@@ -37,6 +38,7 @@ public final class Connection {
         try handle.check(code)
         self.handle = handle
         self.path = path
+        self.busyPolicy = busyPolicy
         self.busyHandler = try BusyHandler.install(busyPolicy, on: pointer)
         try configure()
     }
@@ -67,8 +69,22 @@ public final class Connection {
     }
 
     /// Switches the file to write-ahead logging (a write to the file header) and checks that it took.
+    ///
+    /// The switch reads the header, then upgrades to a write, and SQLite does not call the busy handler for
+    /// that upgrade: while another connection writes in rollback mode (or is switching the same new file),
+    /// it fails with SQLITE_BUSY at once. So retry here, for as long as the busy policy would wait.
     public func enableWAL() throws {
-        let mode = try query("PRAGMA journal_mode = WAL") { try $0.string(0) }.first
+        let clock = ContinuousClock()
+        let deadline = clock.now + busyPolicy.timeout
+        var mode: String?
+        while true {
+            do {
+                mode = try query("PRAGMA journal_mode = WAL") { try $0.string(0) }.first
+                break
+            } catch let error as SQLiteError where ResultCode.SQLITE_BUSY ~= error.code && clock.now < deadline {
+                usleep(1_000)
+            }
+        }
         guard mode?.lowercased() == "wal" else {
             throw SQLiteError(
                 code: .SQLITE_ERROR,

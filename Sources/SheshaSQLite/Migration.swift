@@ -10,11 +10,16 @@ public struct Migration: Sendable, Hashable {
         self.sql = sql
     }
 
-    /// Reads the version and name from a file name such as `0001_init.sql`.
+    /// Reads the version and name from a file name such as `0001_init.sql`: decimal digits, an underscore,
+    /// a name, and `.sql`.
     public init(fileName: String, sql: String) throws {
-        let stem = fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : fileName
-        let parts = stem.split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, let version = Int(parts[0]), version > 0, !parts[1].isEmpty else {
+        guard fileName.hasSuffix(".sql") else {
+            throw MigrationError.badFileName(fileName)
+        }
+        let parts = fileName.dropLast(4).split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy({ $0.isASCII && $0.isWholeNumber }),
+            let version = Int(parts[0]), version > 0, !parts[1].isEmpty
+        else {
             throw MigrationError.badFileName(fileName)
         }
         self.init(version: version, name: String(parts[1]), sql: sql)

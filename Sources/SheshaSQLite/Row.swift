@@ -37,7 +37,10 @@ public struct Row {
     }
 
     public func optionalString(_ index: Int) -> String? {
-        sqlite3_column_text(handle, Int32(index)).map { String(cString: $0) }
+        // Text may hold NUL characters: read its byte count (after the text, as SQLite advises), not up to a NUL.
+        guard let text = sqlite3_column_text(handle, Int32(index)) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
     public func value(_ index: Int) -> SQLiteValue {

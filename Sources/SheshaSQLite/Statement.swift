@@ -42,7 +42,10 @@ public final class Statement {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let value): code = sqlite3_bind_int64(handle, index, value)
             case .real(let value): code = sqlite3_bind_double(handle, index, value)
-            case .text(let value): code = sqlite3_bind_text(handle, index, value, -1, SQLITE_TRANSIENT)
+            case .text(let value):
+                // An explicit byte count, not -1: text may hold NUL characters, which -1 would cut at.
+                let byteCount = sqlite3_uint64(value.utf8.count)
+                code = sqlite3_bind_text64(handle, index, value, byteCount, SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes {
                     sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT)
