@@ -16,16 +16,30 @@ public struct GitBackend: ResourceBackend {
         let settings = try await config()
         // Never adopt: an existing folder may be another slot's checkout.
         guard !FileManager.default.fileExists(atPath: slot.path) else {
-            throw PoolError.backendFailed(
-                slot: slot.name, operation: "create", message: "\(slot.path) already exists; refusing to adopt it"
-            )
+            throw SlotPathTaken(slot: slot.name, path: slot.path)
         }
         try FileManager.default.createDirectory(
             atPath: (slot.path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
         )
-        try await git.run(["worktree", "add", "--detach", "--quiet", slot.path, settings.baseCommit], in: settings.repository)
+        try await addWorktree(at: slot.path, commit: settings.baseCommit, in: settings.repository)
         try await runSetup(settings, slot: slot)
+    }
+
+    /// `git worktree add --detach`, tried again when it trips over another `worktree add` running at the
+    /// same moment in the same repository (a parallel expand, or another process): git then dies reading
+    /// the other worktree's half-written `commondir`, before it has made anything (seen with git 2.39).
+    private func addWorktree(at path: String, commit: String, in repository: String) async throws {
+        let arguments = ["worktree", "add", "--detach", "--quiet", path, commit]
+        for attempt in 1... {
+            let result = try await git.runAllowingFailure(arguments, in: repository)
+            if result.succeeded { return }
+            let collided = result.stderr.contains("/commondir") && !FileManager.default.fileExists(atPath: path)
+            guard collided, attempt < 8 else {
+                throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
+        }
     }
 
     /// Back to the base commit: forced detached checkout, then `git clean`. Ignored files (build caches)
@@ -142,9 +156,22 @@ public struct GitBackend: ResourceBackend {
         }
     }
 
-    /// The path with symlinks resolved, as git prints worktree paths.
+    /// The path with symlinks resolved, as git prints worktree paths. Symlinks are resolved only in
+    /// the part of the path that exists (a new slot folder does not yet), so the rest is appended as is.
     static func canonical(_ path: String) -> String {
-        URL(filePath: path).resolvingSymlinksInPath().path(percentEncoded: false)
+        var existing = URL(filePath: path).standardizedFileURL
+        var missing: [String] = []
+        while !FileManager.default.fileExists(atPath: existing.path(percentEncoded: false)),
+            existing.pathComponents.count > 1
+        {
+            missing.insert(existing.lastPathComponent, at: 0)
+            existing = existing.deletingLastPathComponent()
+        }
+        var resolved = existing.resolvingSymlinksInPath()
+        for component in missing {
+            resolved.append(path: component)
+        }
+        return resolved.path(percentEncoded: false)
             .replacingOccurrences(of: "//", with: "/")
             .trimmingSuffix("/")
     }
