@@ -63,6 +63,8 @@ CREATE TABLE lease (
     owner_start_time INTEGER NOT NULL,
     requested_at INTEGER NOT NULL,
     acquired_at INTEGER NOT NULL,
+    -- With a TTL, the lease expires ttl_us after it was taken, made ready, or last renewed.
+    ttl_us INTEGER CHECK (ttl_us > 0),
     expires_at INTEGER,
     UNIQUE (pool_id, holder)
 ) STRICT;

@@ -16,9 +16,7 @@ public struct FolderBackend: ResourceBackend {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         } catch CocoaError.fileWriteFileExists {
-            throw PoolError.backendFailed(
-                slot: slot.name, operation: "create", message: "\(slot.path) already exists; refusing to adopt it"
-            )
+            throw SlotPathTaken(slot: slot.name, path: slot.path)
         }
     }
 

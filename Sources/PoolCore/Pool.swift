@@ -66,6 +66,7 @@ public final class Pool: Sendable {
                 }
                 continue
             case .inProgress:
+                // Another live process is preparing this holder's slot: wait for it, within the limit.
                 break
             case .exhausted(let usage, let isQueued):
                 guard isQueued else {
@@ -73,12 +74,11 @@ public final class Pool: Sendable {
                         pool: name, leased: usage.leased, size: usage.size, maxSize: usage.maxSize
                     )
                 }
-                let limit = wait ?? Self.defaultWaitTimeout
-                let waited = ContinuousClock.now - started
-                if waited >= limit {
-                    try await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: true)
-                    throw PoolError.waitTimedOut(pool: name, waited: waited)
-                }
+            }
+            let waited = ContinuousClock.now - started
+            if waited >= wait ?? Self.defaultWaitTimeout {
+                try await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: true)
+                throw PoolError.waitTimedOut(pool: name, waited: waited)
             }
             do {
                 try await Task.sleep(for: pause)
@@ -124,15 +124,36 @@ public final class Pool: Sendable {
         _ body: nonisolated(nonsending) (Lease) async throws -> R
     ) async throws -> R {
         let lease = try await acquire(holder: holder, wait: wait, ttl: ttl)
+        let renewal = ttl.map { renewInBackground(lease, ttl: $0) }
         let result: R
         do {
             result = try await body(lease)
         } catch {
+            renewal?.cancel()
             await releaseLogging(lease)
             throw error
         }
+        renewal?.cancel()
         await releaseLogging(lease)
         return result
+    }
+
+    /// Renews a TTL lease every third of its TTL until cancelled, so it lives as long as its holder.
+    /// A failed renewal (the lease was lost) is logged: the holder is no longer protected.
+    private func renewInBackground(_ lease: Lease, ttl: Duration) -> Task<Void, Never> {
+        Task { [self] in
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: ttl / 3)
+                    _ = try await renew(lease, ttl: ttl)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("lease \(lease.token) on \(lease.slotName) could not be renewed: \(error)")
+                    return
+                }
+            }
+        }
     }
 
     /// Releases without throwing: a lease that cannot be released is reclaimed later by cleanup.

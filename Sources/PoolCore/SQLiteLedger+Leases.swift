@@ -3,6 +3,7 @@ import SheshaSQLite
 extension SQLiteLedger {
     public func acquire(_ request: AcquireRequest) throws -> AcquireOutcome {
         try Names.validate(request.holder, kind: "holder")
+        try Self.validateTTL(request.ttl)
         let now = clock.now()
         return try write { db in
             let pool = try poolRow(db, request.pool)
@@ -140,13 +141,13 @@ extension SQLiteLedger {
         try db.execute(
             """
             INSERT INTO lease (token, pool_id, slot_id, holder, owner_host, owner_boot_id, owner_pid,
-                               owner_start_time, requested_at, acquired_at, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               owner_start_time, requested_at, acquired_at, ttl_us, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 token.rawValue, pool.id, slotID, request.holder, request.owner.host, request.owner.bootID,
                 request.owner.pid, request.owner.startTime, request.requestedAt.microsecondsSince1970,
-                now.microsecondsSince1970, request.ttl.map { (now + $0).microsecondsSince1970 },
+                now.microsecondsSince1970, request.ttl?.microseconds, request.ttl.map { (now + $0).microsecondsSince1970 },
             ]
         )
         try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, request.holder])
@@ -178,14 +179,15 @@ extension SQLiteLedger {
     }
 
     public func renew(_ token: FencingToken, ttl: Duration) throws -> Lease {
+        try Self.validateTTL(ttl)
         let now = clock.now()
         return try write { db in
             guard let lease = try lease(db, token: token), lease.expiresAt.map({ $0 > now }) ?? true else {
                 throw PoolError.leaseLost(token)
             }
             try db.execute(
-                "UPDATE lease SET expires_at = ? WHERE token = ?",
-                [(now + ttl).microsecondsSince1970, token.rawValue]
+                "UPDATE lease SET ttl_us = ?, expires_at = ? WHERE token = ?",
+                [ttl.microseconds, (now + ttl).microsecondsSince1970, token.rawValue]
             )
             var renewed = lease
             renewed.expiresAt = now + ttl
@@ -215,6 +217,12 @@ extension SQLiteLedger {
                 duration: now - lease.acquiredAt, at: now
             )
             return slot
+        }
+    }
+
+    static func validateTTL(_ ttl: Duration?) throws {
+        if let ttl, ttl.microseconds <= 0 {
+            throw PoolError.invalidArgument("a lease's TTL must be positive (got \(ttl))")
         }
     }
 

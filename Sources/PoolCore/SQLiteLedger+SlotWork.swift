@@ -75,16 +75,22 @@ extension SQLiteLedger {
         try poolRow(db, slot.pool).id
     }
 
-    /// The state a prepared slot takes: leased if an acquire attached a lease to it, else idle.
-    private func readyState(_ db: Connection, slotID: Int64) throws -> SlotState {
-        try db.scalarInt("SELECT count(*) FROM lease WHERE slot_id = ?", [slotID]) == 1 ? .leased : .idle
+    /// The state a prepared slot takes: leased if an acquire attached a lease to it, else idle. A TTL
+    /// lease's clock starts again now, so slow preparation does not eat into the holder's time.
+    private func readyState(_ db: Connection, slotID: Int64, now: Timestamp) throws -> SlotState {
+        guard try db.scalarInt("SELECT count(*) FROM lease WHERE slot_id = ?", [slotID]) == 1 else { return .idle }
+        try db.execute(
+            "UPDATE lease SET expires_at = ? + ttl_us WHERE slot_id = ? AND ttl_us IS NOT NULL",
+            [now.microsecondsSince1970, slotID]
+        )
+        return .leased
     }
 
     public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) throws {
         let now = clock.now()
         try write { db in
             try requireOwnedWork(db, slot, state: .creating, worker: worker)
-            try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id), at: now)
+            try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id, now: now), at: now)
             try recordEvent(
                 db, poolID: poolID(db, of: slot), kind: .create, slotName: slot.name, duration: duration, at: now
             )
@@ -141,7 +147,7 @@ extension SQLiteLedger {
                 try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
                 try recordEvent(db, poolID: poolID, kind: .resetFailed, slotName: slot.name, detail: error, at: now)
             } else {
-                try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id), at: now)
+                try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id, now: now), at: now)
                 try recordEvent(db, poolID: poolID, kind: .reset, slotName: slot.name, duration: duration, at: now)
             }
         }

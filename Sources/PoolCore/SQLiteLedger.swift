@@ -46,6 +46,10 @@ public actor SQLiteLedger: Ledger {
     // MARK: Pools
 
     public func createPool(_ definition: PoolDefinition) throws {
+        var definition = definition
+        while definition.slotFolder.count > 1 && definition.slotFolder.hasSuffix("/") {
+            definition.slotFolder.removeLast()
+        }
         try Names.validate(definition.name, kind: "pool")
         guard definition.maxSize >= 1 else {
             throw PoolError.invalidArgument("the maximum size must be at least 1 (got \(definition.maxSize))")
@@ -55,10 +59,22 @@ public actor SQLiteLedger: Ledger {
                 "the minimum idle count must be between 0 and the maximum size \(definition.maxSize)"
             )
         }
+        guard definition.slotFolder.hasPrefix("/"), definition.slotFolder.count > 1 else {
+            throw PoolError.invalidArgument(
+                "the slot folder must be an absolute path other than / (got '\(definition.slotFolder)')"
+            )
+        }
         let now = clock.now()
         try write { db in
             if try db.scalarInt("SELECT id FROM pool WHERE name = ?", [definition.name]) != nil {
                 throw PoolError.poolExists(definition.name)
+            }
+            if let other = try db.queryFirst("SELECT name FROM pool WHERE slot_folder = ?", [definition.slotFolder], {
+                try $0.string(0)
+            }) {
+                throw PoolError.invalidArgument(
+                    "pool '\(other)' already keeps its slots in \(definition.slotFolder); give this pool its own folder"
+                )
             }
             try db.execute(
                 """

@@ -72,15 +72,7 @@ public struct WorktreePool: Sendable {
         _ body: (String) async throws -> R
     ) async throws -> R {
         try await pool.withLease(holder: holder, wait: wait, ttl: ttl) { lease in
-            guard let ttl else { return try await body(lease.path) }
-            let renewal = Task { [pool] in
-                while !Task.isCancelled {
-                    try await Task.sleep(for: ttl / 3)
-                    _ = try await pool.renew(lease, ttl: ttl)
-                }
-            }
-            defer { renewal.cancel() }
-            return try await body(lease.path)
+            try await body(lease.path)
         }
     }
 

@@ -113,7 +113,6 @@ struct LedgerTTLTests {
 
     @Test(
         "a TTL that is not positive is refused, not granted as a lease that has already expired",
-        .disabled("bug: SQLiteLedger.acquire and renew accept a zero or negative ttl and store expires_at <= now"),
         arguments: [Duration.zero, .seconds(-5)]
     )
     func nonPositiveTTLRefused(ttl: Duration) async throws {

@@ -144,9 +144,6 @@ struct PoolDefinitionTests {
 
     @Test(
         "an empty or relative slot folder is refused (each process would resolve it against its own directory)",
-        .disabled(
-            "bug: createPool stores any slotFolder; \"\" gives slot paths like /slot-0001 at the filesystem root"
-        ),
         arguments: ["", "slots", "./slots"]
     )
     func slotFolderMustBeAbsolute(folder: String) async throws {

@@ -126,8 +126,7 @@ struct PoolManagerTests {
     }
 
     @Test(
-        "creating a slot whose folder already exists fails and leaves that folder alone",
-        .disabled("bug: Pool.create calls backend.destroy after FolderBackend refuses an existing path, deleting it")
+        "creating a slot whose folder already exists fails and leaves that folder alone"
     )
     func createDoesNotDestroyExistingFolder() async throws {
         try await withLedger { fixture in

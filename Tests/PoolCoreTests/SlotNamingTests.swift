@@ -78,10 +78,7 @@ struct SlotNamingTests {
     }
 
     @Test(
-        "two pools given the same slot folder never hand out the same path",
-        .disabled(
-            "bug: createPool accepts a slot folder already used by another pool; the second pool's acquire then fails forever on UNIQUE(slot.path)"
-        )
+        "two pools given the same slot folder never hand out the same path"
     )
     func sharedSlotFolder() async throws {
         try await withLedger { fixture in
