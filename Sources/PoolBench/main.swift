@@ -1,1 +1,24 @@
-print("x")
+import Glibc
+
+// `pool-bench [options]` runs the benchmark; `pool-bench worker ...` is one of its child processes.
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    if arguments.first == "worker" {
+        let worker = try Worker.parse(Array(arguments.dropFirst()))
+        do {
+            try await worker.run()
+        } catch {
+            throw BenchError("worker \(worker.holder): \(error)")
+        }
+    } else if arguments.contains("--help") || arguments.contains("-h") {
+        print(Usage.text)
+    } else {
+        try await BenchRunner(options: BenchOptions.parse(arguments)).run()
+    }
+} catch let error as UsageError {
+    printError("pool-bench: \(error)\n\n\(Usage.text)")
+    exit(64)
+} catch {
+    printError("pool-bench: \(error)")
+    exit(1)
+}

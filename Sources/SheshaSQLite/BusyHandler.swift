@@ -6,7 +6,7 @@ import Glibc
 final class BusyHandler {
     /// Sleeps start here and double per retry up to `maximumSleep`.
     static let firstSleepMicroseconds: UInt64 = 20
-    static let maximumSleepMicroseconds: UInt64 = 1_000
+    static let maximumSleepMicroseconds: UInt64 = 2_000
 
     private let timeoutNanoseconds: UInt64
     private var waitStartedAt: UInt64 = 0
