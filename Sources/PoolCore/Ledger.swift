@@ -13,8 +13,9 @@ public protocol Ledger: Sendable {
     func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws
     /// Extends a TTL lease. A stale token throws `leaseLost` and changes nothing.
     func renew(_ token: FencingToken, ttl: Duration) async throws -> Lease
-    /// Ends a lease; its slot becomes dirty. A stale token throws `leaseLost` and changes nothing.
-    func release(_ token: FencingToken) async throws -> Slot
+    /// Ends a lease; its slot becomes dirty, or, with `resetBy`, is claimed for reset by that process in
+    /// the same transaction. A stale token throws `leaseLost` and changes nothing.
+    func release(_ token: FencingToken, resetBy worker: ProcessIdentity?) async throws -> Slot
     func lease(pool: String, holder: String) async throws -> Lease?
     func leases(pool: String) async throws -> [Lease]
 
@@ -43,6 +44,13 @@ public protocol Ledger: Sendable {
     func inspect(pool: String) async throws -> LedgerFindings
     func slots(pool: String) async throws -> [Slot]
     func events(pool: String, since: Timestamp?) async throws -> [PoolEvent]
+}
+
+extension Ledger {
+    /// Ends a lease, leaving its slot dirty for whoever claims it next.
+    public func release(_ token: FencingToken) async throws -> Slot {
+        try await release(token, resetBy: nil)
+    }
 }
 
 public struct AcquireRequest: Sendable {

@@ -101,12 +101,10 @@ public final class Pool: Sendable {
     /// broken if the reset failed).
     @discardableResult
     public func release(token: FencingToken, reset shouldReset: Bool = true) async throws -> Slot {
-        let slot = try await ledger.release(token)
-        guard shouldReset, slot.state == .dirty,
-            let claimed = try await ledger.claimForReset(slotID: slot.id, worker: worker)
-        else { return slot }
-        var result = claimed
-        result.state = try await reset(claimed) ? .idle : .broken
+        let slot = try await ledger.release(token, resetBy: shouldReset ? worker : nil)
+        guard slot.state == .resetting, slot.worker == worker else { return slot }
+        var result = slot
+        result.state = try await reset(slot) ? .idle : .broken
         result.worker = nil
         return result
     }

@@ -27,6 +27,19 @@ extension SQLiteLedger {
                 }
             }
 
+            // The common case, cheaply: nobody else queued and a ready slot waiting.
+            let othersQueued = try db.scalarInt(
+                "SELECT EXISTS (SELECT 1 FROM waiter WHERE pool_id = ? AND holder <> ?)",
+                [pool.id, request.holder]
+            )
+            let hasIdle = try db.scalarInt(
+                "SELECT EXISTS (SELECT 1 FROM slot WHERE pool_id = ? AND state = 'idle')",
+                [pool.id]
+            )
+            if othersQueued == 0 && hasIdle == 1 {
+                return AcquireOutcome(grant: try grant(db, pool: pool, request: request, now: now), orphans: orphans)
+            }
+
             while true {
                 let usage = try usage(db, pool: pool, holder: request.holder)
                 let spare = usage.idle + usage.dirty + max(0, pool.definition.maxSize - usage.size)
@@ -195,7 +208,7 @@ extension SQLiteLedger {
         }
     }
 
-    public func release(_ token: FencingToken) throws -> Slot {
+    public func release(_ token: FencingToken, resetBy worker: ProcessIdentity?) throws -> Slot {
         let now = clock.now()
         return try write { db in
             guard let lease = try lease(db, token: token) else {
@@ -207,9 +220,11 @@ extension SQLiteLedger {
             }
             // A slot still being prepared for this lease stays with its worker, which makes it idle.
             if slot.state == .leased {
-                try setState(db, slotID: slot.id, to: .dirty, at: now)
+                let next: SlotState = worker == nil ? .dirty : .resetting
+                try setState(db, slotID: slot.id, to: next, worker: worker, at: now)
                 try db.execute("UPDATE slot SET last_used_at = ? WHERE id = ?", [now.microsecondsSince1970, slot.id])
-                slot.state = .dirty
+                slot.state = next
+                slot.worker = worker
             }
             let poolID = try poolRow(db, lease.pool).id
             try recordEvent(

@@ -30,8 +30,15 @@ public final class ChildProcess {
             process.currentDirectoryURL = currentDirectory
         }
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        let output = try FileHandle(forWritingTo: stdoutURL)
+        let errors = try FileHandle(forWritingTo: stderrURL)
+        process.standardOutput = output
+        process.standardError = errors
+        // The child has its own copies once started; ours would leak two descriptors per child.
+        defer {
+            try? output.close()
+            try? errors.close()
+        }
         try process.run()
     }
 

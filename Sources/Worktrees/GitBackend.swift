@@ -34,6 +34,12 @@ public struct GitBackend: ResourceBackend {
         for attempt in 1... {
             let result = try await git.runAllowingFailure(arguments, in: repository)
             if result.succeeded { return }
+            // git still lists a worktree at this path whose folder is gone (an earlier pool's slot removed
+            // by hand): forget that registration and try again. The path itself was checked to be free.
+            if result.stderr.contains("missing but already registered worktree"), attempt < 8 {
+                try await git.run(["worktree", "prune"], in: repository)
+                continue
+            }
             let collided = result.stderr.contains("/commondir") && !FileManager.default.fileExists(atPath: path)
             guard collided, attempt < 8 else {
                 throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)

@@ -20,6 +20,12 @@ enum ChildLauncher {
         _ = clinux_set_parent_death_signal(SIGKILL)
         // The parent may have died before the line above took effect.
         guard getppid() == parent else { exit(1) }
+        // posix_spawn gave us the signal mask of the thread that spawned us, a Swift concurrency thread that
+        // blocks nearly every signal; exec keeps the mask, so unblock them all or the command could not be
+        // interrupted or terminated (SIGINT, SIGTERM) and would not see SIGCHLD or SIGALRM.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, nil)
         let command = Array(arguments.dropFirst())
         var argv = command.map { strdup($0) } + [nil]
         execvp(command[0], &argv)

@@ -78,15 +78,25 @@ extension SheshaPool {
 
         func run() async throws {
             let databasePath = global.databasePath
+            // In an existing database, a pool of that name is the real problem; report it before the
+            // checks below (whose "slot folder is not empty" would otherwise hide it).
+            var existingLedger: SQLiteLedger?
+            if FileManager.default.fileExists(atPath: databasePath) {
+                let ledger = try SQLiteLedger(path: databasePath)
+                if try await ledger.poolNames().contains(global.poolName) {
+                    throw PoolError.poolExists(global.poolName)
+                }
+                existingLedger = ledger
+            }
             let slotFolder = dir.map { URL(filePath: $0).standardizedFileURL.path(percentEncoded: false) }
                 ?? URL(filePath: databasePath).deletingLastPathComponent().appending(path: global.poolName).path(percentEncoded: false)
-            // Everything about the repository is checked before the database is created or opened.
+            // Everything about the repository is checked before the database is created.
             let definition = try await WorktreePool.prepare(
                 name: global.poolName, repository: repo, baseRef: base, slotFolder: slotFolder,
                 maxSize: maxSize, minIdle: minIdle, onExhausted: onExhausted, setup: setup,
                 cleanIgnored: ignored == .cleanIgnored, lockfiles: lockfile
             )
-            let ledger = try SQLiteLedger(path: databasePath)
+            let ledger = try existingLedger ?? SQLiteLedger(path: databasePath)
             try await ledger.createPool(definition)
             let config = try WorktreeConfig(json: definition.config)
             Console.message(

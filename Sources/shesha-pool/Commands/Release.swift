@@ -8,7 +8,8 @@ extension SheshaPool {
             abstract: "End a lease; the slot is reset and returned to the pool.",
             discussion: """
                 By holder, the lease must belong to the calling process (or --owner-pid) unless --force. \
-                By token, the token is the proof. A lease that is already gone is an error (exit 1).
+                By token, the token is the proof; a token whose lease is already gone is an error (exit 1). \
+                A holder that holds no lease is a usage error (exit 64).
                 """
         )
 

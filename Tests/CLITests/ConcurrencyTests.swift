@@ -1,0 +1,79 @@
+import Foundation
+import PoolTesting
+import Testing
+
+/// Many processes of the built binary on one database file.
+@Suite("concurrency")
+struct ConcurrencyTests {
+    /// Fails (mkdir) if another holder is inside the same slot at the same time.
+    static let exclusiveWork = "set -e; mkdir .exclusive-marker; sleep 0.2; rmdir .exclusive-marker"
+
+    @Test("16 run processes share a pool of 4: each slot has one holder at a time, all succeed")
+    func sixteenRunnersFourSlots() async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool(["--max-size", "4", "--min-idle", "4"])
+            let runners = try (0..<16).map { index in
+                try fixture.start([
+                    "run", "--holder", "runner-\(index)", "--wait", "2m", "--", "sh", "-c", Self.exclusiveWork,
+                ])
+            }
+            defer {
+                for runner in runners { runner.closeOutputFiles() }
+            }
+            for (index, runner) in runners.enumerated() {
+                let status = try await runner.waitForExit(timeout: .seconds(150))
+                #expect(status == 0, "runner-\(index) failed: \(runner.stderr)")
+            }
+            let slots = try await fixture.slots()
+            #expect(slots.count == 4, "never more than --max-size: \(slots)")
+            #expect(slots.allSatisfy { $0.state == "idle" && $0.holder == nil }, "\(slots)")
+            #expect(slots.map(\.uses).reduce(0, +) == 16)
+        }
+    }
+
+    @Test("cleanup and shrink running while runners acquire: no runner fails, doctor finds nothing")
+    func maintenanceDuringWork() async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool(["--max-size", "4", "--min-idle", "4"])
+            let work = "set -e; mkdir .exclusive-marker; sleep 0.05; rmdir .exclusive-marker"
+            let failures = try await withThrowingTaskGroup(of: [String].self) { group in
+                for runner in 0..<4 {
+                    group.addTask {
+                        var failures: [String] = []
+                        for round in 0..<6 {
+                            let result = try await fixture.cli([
+                                "run", "--holder", "runner-\(runner)", "--wait", "1m", "--", "sh", "-c", work,
+                            ])
+                            if result.status != 0 { failures.append("runner-\(runner) round \(round): \(result)") }
+                        }
+                        return failures
+                    }
+                }
+                group.addTask {
+                    var failures: [String] = []
+                    for round in 0..<6 {
+                        for arguments in [
+                            ["cleanup"], ["shrink", "1"], ["cleanup", "--idle-for", "0s"], ["expand", "1"],
+                        ] {
+                            let result = try await fixture.cli(arguments)
+                            // Maintenance may find nothing to do; it must never fail or crash.
+                            if result.status != 0 { failures.append("\(arguments) round \(round): \(result)") }
+                        }
+                    }
+                    return failures
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+
+            let doctor = try await fixture.cli(["doctor"])
+            #expect(doctor.status == 0, "\(doctor)")
+            let slots = try await fixture.slots()
+            #expect(slots.count <= 4, "\(slots)")
+            #expect(slots.allSatisfy { $0.holder == nil && ($0.state == "idle" || $0.state == "dirty") }, "\(slots)")
+            // Every slot on disk is known to the database and the other way round.
+            let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: fixture.slotFolder().path()))
+            #expect(onDisk == Set(slots.map(\.name)))
+        }
+    }
+}
