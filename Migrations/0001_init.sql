@@ -49,7 +49,9 @@ CREATE TABLE slot (
     CHECK ((state IN ('creating', 'resetting', 'destroying')) = (worker_pid IS NOT NULL))
 ) STRICT;
 
-CREATE INDEX slot_by_state ON slot (pool_id, state, last_used_at);
+-- Acquire takes the most recently used slot of a state; the index serves that ORDER BY directly, so the
+-- cost does not grow with the number of slots.
+CREATE INDEX slot_by_recency ON slot (pool_id, state, coalesce(last_used_at, created_at), id);
 
 -- Live leases only; history is in `event`. The token is the fencing token.
 CREATE TABLE lease (
