@@ -76,4 +76,35 @@ struct ConcurrencyTests {
             #expect(onDisk == Set(slots.map(\.name)))
         }
     }
+
+    @Test("several cleanups at once: all succeed, each slot retired once, leased slot and live work untouched")
+    func concurrentCleanups() async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool(["--max-size", "6", "--min-idle", "6"])
+            let held = try await fixture.acquire("keeper")
+            let stray = fixture.slotFolder().appending(path: "left-by-hand")
+            try FileManager.default.createDirectory(at: stray, withIntermediateDirectories: true)
+
+            let results = try await withThrowingTaskGroup(of: CLIOutput.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await fixture.cli(["cleanup", "--idle-for", "0s", "--json"]) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for result in results {
+                #expect(result.status == 0, "\(result)")
+            }
+            // Between them the cleanups retired the five idle slots exactly once.
+            let retired = results.flatMap { result -> [String] in
+                let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+                return object?["retiredSlots"] as? [String] ?? []
+            }
+            #expect(retired.count == 5 && Set(retired).count == 5, "\(retired)")
+            let slots = try await fixture.slots()
+            #expect(slots.map(\.name) == [held.slot], "\(slots)")
+            #expect(!FileManager.default.fileExists(atPath: stray.path()))
+            let doctor = try await fixture.cli(["doctor"])
+            #expect(doctor.status == 0, "\(doctor)")
+        }
+    }
 }
