@@ -4,12 +4,9 @@ import Glibc
 /// Installs a `BusyPolicy` on a connection. `.backoff` needs state per connection (when waiting began),
 /// passed to SQLite's C callback through an unmanaged pointer that the connection keeps alive.
 final class BusyHandler {
-    /// Sleeps start here and double per retry up to `maximumSleep`.
-    static let firstSleepMicroseconds: UInt64 = 20
-    static let maximumSleepMicroseconds: UInt64 = 2_000
-
     private let timeoutNanoseconds: UInt64
     private var waitStartedAt: UInt64 = 0
+    private var schedule = BackoffSchedule()
 
     private init(timeout: Duration) {
         self.timeoutNanoseconds = UInt64(max(0, timeout.components.seconds)) * 1_000_000_000
@@ -40,13 +37,12 @@ final class BusyHandler {
         let now = Self.monotonicNanoseconds()
         if attempt == 0 {
             waitStartedAt = now
+            schedule = BackoffSchedule()
         }
         if now - waitStartedAt >= timeoutNanoseconds {
             return false
         }
-        let ceiling = min(Self.maximumSleepMicroseconds, Self.firstSleepMicroseconds << UInt64(min(attempt, 16)))
-        let sleep = UInt64.random(in: (ceiling / 2)...ceiling)
-        usleep(UInt32(sleep))
+        usleep(UInt32(schedule.nextSleepMicroseconds()))
         return true
     }
 

@@ -6,9 +6,7 @@ public enum BusyPolicy: Sendable, Hashable {
     /// then 100 ms. A waiter deep in its schedule sleeps 100 ms while others take the lock in between, so
     /// under steady contention one process can starve. Kept as the baseline for benchmarks.
     case sqliteDefault(timeout: Duration)
-    /// Jittered exponential backoff from a few microseconds, capped at `BusyHandler.maximumSleep`, until
-    /// `timeout`. Short capped sleeps keep every waiter polling often enough to win the lock in a gap, and
-    /// the jitter stops waiters from waking in lock step.
+    /// Sleeps of a `BackoffSchedule` (jittered, exponential, capped) until `timeout`.
     case backoff(timeout: Duration)
 
     public static let `default` = BusyPolicy.backoff(timeout: .seconds(30))
