@@ -27,16 +27,15 @@ extension SQLiteLedger {
                 }
             }
 
-            // The common case, cheaply: nobody else queued and a ready slot waiting.
-            let othersQueued = try db.scalarInt(
-                "SELECT EXISTS (SELECT 1 FROM waiter WHERE pool_id = ? AND holder <> ?)",
+            // The common case in one query: nobody else queued and a ready slot waiting.
+            let isFastPath = try db.scalarInt(
+                """
+                SELECT NOT EXISTS (SELECT 1 FROM waiter WHERE pool_id = ?1 AND holder <> ?2)
+                   AND EXISTS (SELECT 1 FROM slot WHERE pool_id = ?1 AND state = 'idle')
+                """,
                 [pool.id, request.holder]
             )
-            let hasIdle = try db.scalarInt(
-                "SELECT EXISTS (SELECT 1 FROM slot WHERE pool_id = ? AND state = 'idle')",
-                [pool.id]
-            )
-            if othersQueued == 0 && hasIdle == 1 {
+            if isFastPath == 1 {
                 return AcquireOutcome(grant: try grant(db, pool: pool, request: request, now: now), orphans: orphans)
             }
 
@@ -121,35 +120,24 @@ extension SQLiteLedger {
         request: AcquireRequest,
         now: Timestamp
     ) throws -> AcquireOutcome.Grant {
-        let slotID: Int64
-        let state: SlotState
+        let slot: Slot
         let detail: String
-        if let idle = try db.scalarInt(
-            """
-            SELECT id FROM slot WHERE pool_id = ? AND state = 'idle'
-            ORDER BY coalesce(last_used_at, created_at) DESC, id DESC LIMIT 1
-            """,
-            [pool.id]
+        if let idle = try db.queryFirst(Self.mostRecentSlotQuery, [pool.id, SlotState.idle.rawValue], Self.slot(from:)) {
+            (slot, detail) = (idle, "warm")
+            try markUsed(db, idle, as: .leased, worker: nil, now: now)
+        } else if let dirty = try db.queryFirst(
+            Self.mostRecentSlotQuery, [pool.id, SlotState.dirty.rawValue], Self.slot(from:)
         ) {
-            (slotID, state, detail) = (idle, .leased, "warm")
-            try setState(db, slotID: idle, to: .leased, at: now)
-        } else if let dirty = try db.scalarInt(
-            """
-            SELECT id FROM slot WHERE pool_id = ? AND state = 'dirty'
-            ORDER BY coalesce(last_used_at, created_at) DESC, id DESC LIMIT 1
-            """,
-            [pool.id]
-        ) {
-            (slotID, state, detail) = (dirty, .resetting, "dirty")
-            try setState(db, slotID: dirty, to: .resetting, worker: request.worker, at: now)
+            (slot, detail) = (dirty, "dirty")
+            try markUsed(db, dirty, as: .resetting, worker: request.worker, now: now)
         } else {
-            let reserved = try insertSlot(db, pool: pool, worker: request.worker, now: now)
-            (slotID, state, detail) = (reserved, .creating, "new")
+            let id = try insertSlot(db, pool: pool, worker: request.worker, now: now)
+            guard let created = try self.slot(db, id: id) else {
+                throw PoolError.invalidArgument("a slot just inserted could not be read back")
+            }
+            (slot, detail) = (created, "new")
+            try markUsed(db, created, as: .creating, worker: request.worker, now: now)
         }
-        try db.execute(
-            "UPDATE slot SET use_count = use_count + 1, last_used_at = ? WHERE id = ?",
-            [now.microsecondsSince1970, slotID]
-        )
         let token = try nextFencingToken(db)
         try db.execute(
             """
@@ -158,24 +146,55 @@ extension SQLiteLedger {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                token.rawValue, pool.id, slotID, request.holder, request.owner.host, request.owner.bootID,
+                token.rawValue, pool.id, slot.id, request.holder, request.owner.host, request.owner.bootID,
                 request.owner.pid, request.owner.startTime, request.requestedAt.microsecondsSince1970,
                 now.microsecondsSince1970, request.ttl?.microseconds, request.ttl.map { (now + $0).microsecondsSince1970 },
             ]
         )
         try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, request.holder])
-        guard let lease = try lease(db, token: token), let slot = try slot(db, id: slotID) else {
-            throw PoolError.invalidArgument("a lease just written could not be read back")
-        }
         try recordEvent(
             db, poolID: pool.id, kind: .acquire, slotName: slot.name, holder: request.holder, token: token,
             duration: now - request.requestedAt, detail: detail, at: now
         )
-        switch state {
-        case .resetting: return .mustReset(lease, slot)
-        case .creating: return .mustCreate(lease, slot)
+        let lease = Lease(
+            token: token, pool: pool.definition.name, holder: request.holder, slotID: slot.id,
+            slotName: slot.name, path: slot.path, owner: request.owner, acquiredAt: now,
+            expiresAt: request.ttl.map { now + $0 }
+        )
+        var granted = slot
+        granted.state = slot.state == .idle ? .leased : (slot.state == .dirty ? .resetting : .creating)
+        granted.worker = granted.state == .leased ? nil : request.worker
+        granted.useCount += 1
+        granted.lastUsedAt = now
+        granted.stateChangedAt = now
+        switch granted.state {
+        case .resetting: return .mustReset(lease, granted)
+        case .creating: return .mustCreate(lease, granted)
         default: return .ready(lease)
         }
+    }
+
+    /// The most recently used slot of a pool in a state (served by the index slot_by_recency).
+    static let mostRecentSlotQuery = slotColumns + """
+         WHERE s.pool_id = ? AND s.state = ?
+        ORDER BY coalesce(s.last_used_at, s.created_at) DESC, s.id DESC LIMIT 1
+        """
+
+    /// One update for a slot handed to a holder: its new state and worker, one more use, used now.
+    private func markUsed(_ db: Connection, _ slot: Slot, as state: SlotState, worker: ProcessIdentity?, now: Timestamp)
+        throws
+    {
+        try db.execute(
+            """
+            UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
+                error = NULL, state_changed_at = ?, use_count = use_count + 1, last_used_at = ?
+            WHERE id = ?
+            """,
+            [
+                state.rawValue, worker?.host, worker?.bootID, worker?.pid, worker?.startTime,
+                now.microsecondsSince1970, now.microsecondsSince1970, slot.id,
+            ]
+        )
     }
 
     public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) throws {
@@ -214,19 +233,22 @@ extension SQLiteLedger {
             guard let lease = try lease(db, token: token) else {
                 throw PoolError.leaseLost(token)
             }
-            try db.execute("DELETE FROM lease WHERE token = ?", [token.rawValue])
-            guard var slot = try slot(db, id: lease.slotID) else {
+            let poolID = try db.scalarInt("DELETE FROM lease WHERE token = ? RETURNING pool_id", [token.rawValue])
+            // A slot still being prepared for this lease stays with its worker, which makes it idle.
+            try db.execute(
+                """
+                UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
+                    state_changed_at = ?, last_used_at = ?
+                WHERE id = ? AND state = 'leased'
+                """,
+                [
+                    (worker == nil ? SlotState.dirty : .resetting).rawValue, worker?.host, worker?.bootID, worker?.pid,
+                    worker?.startTime, now.microsecondsSince1970, now.microsecondsSince1970, lease.slotID,
+                ]
+            )
+            guard let slot = try slot(db, id: lease.slotID), let poolID else {
                 throw PoolError.invalidArgument("lease \(token) pointed at a missing slot")
             }
-            // A slot still being prepared for this lease stays with its worker, which makes it idle.
-            if slot.state == .leased {
-                let next: SlotState = worker == nil ? .dirty : .resetting
-                try setState(db, slotID: slot.id, to: next, worker: worker, at: now)
-                try db.execute("UPDATE slot SET last_used_at = ? WHERE id = ?", [now.microsecondsSince1970, slot.id])
-                slot.state = next
-                slot.worker = worker
-            }
-            let poolID = try poolRow(db, lease.pool).id
             try recordEvent(
                 db, poolID: poolID, kind: .release, slotName: slot.name, holder: lease.holder, token: token,
                 duration: now - lease.acquiredAt, at: now

@@ -63,20 +63,20 @@ extension SQLiteLedger {
         )
     }
 
+    static let slotByID = slotColumns + " WHERE s.id = ?"
+    static let leaseByToken = leaseColumns + " WHERE l.token = ?"
+    static let leaseByHolder = leaseColumns + " WHERE l.pool_id = ? AND l.holder = ?"
+
     func slot(_ db: Connection, id: Int64) throws -> Slot? {
-        try db.queryFirst(Self.slotColumns + " WHERE s.id = ?", [id], Self.slot(from:))
+        try db.queryFirst(Self.slotByID, [id], Self.slot(from:))
     }
 
     func lease(_ db: Connection, token: FencingToken) throws -> Lease? {
-        try db.queryFirst(Self.leaseColumns + " WHERE l.token = ?", [token.rawValue], Self.lease(from:))
+        try db.queryFirst(Self.leaseByToken, [token.rawValue], Self.lease(from:))
     }
 
     func lease(_ db: Connection, poolID: Int64, holder: String) throws -> Lease? {
-        try db.queryFirst(
-            Self.leaseColumns + " WHERE l.pool_id = ? AND l.holder = ?",
-            [poolID, holder],
-            Self.lease(from:)
-        )
+        try db.queryFirst(Self.leaseByHolder, [poolID, holder], Self.lease(from:))
     }
 
     func leases(_ db: Connection, poolID: Int64) throws -> [Lease] {

@@ -75,25 +75,43 @@ extension SQLiteLedger {
         try poolRow(db, slot.pool).id
     }
 
-    /// The state a prepared slot takes: leased if an acquire attached a lease to it, else idle. A TTL
+    /// Ends slow work that succeeded, in one statement: the slot becomes leased if an acquire attached a
+    /// lease to it, else idle, provided `worker` still owns it in `state` (else `workTakenOver`). A TTL
     /// lease's clock starts again now, so slow preparation does not eat into the holder's time.
-    private func readyState(_ db: Connection, slotID: Int64, now: Timestamp) throws -> SlotState {
-        guard try db.scalarInt("SELECT count(*) FROM lease WHERE slot_id = ?", [slotID]) == 1 else { return .idle }
-        try db.execute(
-            "UPDATE lease SET expires_at = ? + ttl_us WHERE slot_id = ? AND ttl_us IS NOT NULL",
-            [now.microsecondsSince1970, slotID]
-        )
-        return .leased
+    /// Returns the slot's pool id.
+    private func markReady(_ db: Connection, _ slot: Slot, from state: SlotState, worker: ProcessIdentity, now: Timestamp)
+        throws -> Int64
+    {
+        let updated = try db.queryFirst(
+            """
+            UPDATE slot SET state = CASE WHEN EXISTS (SELECT 1 FROM lease WHERE slot_id = slot.id)
+                                         THEN 'leased' ELSE 'idle' END,
+                worker_host = NULL, worker_boot_id = NULL, worker_pid = NULL, worker_start_time = NULL,
+                error = NULL, state_changed_at = ?
+            WHERE id = ? AND state = ? AND worker_host = ? AND worker_boot_id = ? AND worker_pid = ?
+                AND worker_start_time = ?
+            RETURNING state, pool_id
+            """,
+            [
+                now.microsecondsSince1970, slot.id, state.rawValue, worker.host, worker.bootID, worker.pid,
+                worker.startTime,
+            ]
+        ) { row in (state: try row.string(0), poolID: row.int64(1)) }
+        guard let updated else { throw PoolError.workTakenOver(slot: slot.name) }
+        if updated.state == SlotState.leased.rawValue {
+            try db.execute(
+                "UPDATE lease SET expires_at = ? + ttl_us WHERE slot_id = ? AND ttl_us IS NOT NULL",
+                [now.microsecondsSince1970, slot.id]
+            )
+        }
+        return updated.poolID
     }
 
     public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) throws {
         let now = clock.now()
         try write { db in
-            try requireOwnedWork(db, slot, state: .creating, worker: worker)
-            try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id, now: now), at: now)
-            try recordEvent(
-                db, poolID: poolID(db, of: slot), kind: .create, slotName: slot.name, duration: duration, at: now
-            )
+            let poolID = try markReady(db, slot, from: .creating, worker: worker, now: now)
+            try recordEvent(db, poolID: poolID, kind: .create, slotName: slot.name, duration: duration, at: now)
         }
     }
 
@@ -139,17 +157,18 @@ extension SQLiteLedger {
     public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) throws {
         let now = clock.now()
         try write { db in
-            try requireOwnedWork(db, slot, state: .resetting, worker: worker)
-            let poolID = try poolID(db, of: slot)
-            if let error {
-                // A slot that cannot be reset is never handed out; its would-be holder acquires again.
-                try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
-                try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
-                try recordEvent(db, poolID: poolID, kind: .resetFailed, slotName: slot.name, detail: error, at: now)
-            } else {
-                try setState(db, slotID: slot.id, to: readyState(db, slotID: slot.id, now: now), at: now)
+            guard let error else {
+                let poolID = try markReady(db, slot, from: .resetting, worker: worker, now: now)
                 try recordEvent(db, poolID: poolID, kind: .reset, slotName: slot.name, duration: duration, at: now)
+                return
             }
+            try requireOwnedWork(db, slot, state: .resetting, worker: worker)
+            // A slot that cannot be reset is never handed out; its would-be holder acquires again.
+            try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
+            try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+            try recordEvent(
+                db, poolID: poolID(db, of: slot), kind: .resetFailed, slotName: slot.name, detail: error, at: now
+            )
         }
     }
 
