@@ -16,8 +16,9 @@ done
 
 bash scripts/install-deps.sh
 echo "building shesha-pool (release)..." >&2
-swift build -c release --product shesha-pool >&2
-bin="$(swift build -c release --show-bin-path)/shesha-pool"
+# A static Swift runtime halves start-up time (no dynamic symbol binding), which every call pays.
+swift build -c release --product shesha-pool --static-swift-stdlib >&2
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/shesha-pool"
 
 if [ -z "$repo" ]; then
     repo="${TMPDIR:-/tmp}/shesha-pool-demo-repo"
