@@ -67,10 +67,10 @@ let package = Package(
             dependencies: ["PoolCore"],
             path: "Sources/PoolStressWorker"
         ),
-        // Ledger benchmark (scripts/bench-ledger.sh): latency and throughput per busy strategy.
+        // The benchmarks behind scripts/bench.sh: ledger, scale, worktrees, startup.
         .executableTarget(
             name: "pool-bench",
-            dependencies: ["PoolCore", "SheshaSQLite"],
+            dependencies: ["PoolCore", "Worktrees", "SheshaSQLite"],
             path: "Sources/PoolBench"
         ),
         .testTarget(

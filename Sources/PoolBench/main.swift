@@ -1,4 +1,4 @@
-import Glibc
+import Foundation
 
 // `pool-bench [options]` runs the benchmark; `pool-bench worker ...` is one of its child processes.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -13,7 +13,8 @@ do {
     } else if arguments.contains("--help") || arguments.contains("-h") {
         print(Usage.text)
     } else {
-        try await BenchRunner(options: BenchOptions.parse(arguments)).run()
+        let options = try BenchOptions.parse(arguments, environment: ProcessInfo.processInfo.environment)
+        try await BenchRunner(options: options, command: (["pool-bench"] + arguments).joined(separator: " ")).run()
     }
 } catch let error as UsageError {
     printError("pool-bench: \(error)\n\n\(Usage.text)")

@@ -1,16 +1,33 @@
 import Glibc
 
-/// A child process started with posix_spawn; it inherits the environment, stdout and stderr.
+/// A child process started with posix_spawn. It inherits the environment; stdout and stderr are inherited
+/// or go to files.
 final class ChildProcess {
+    enum Output {
+        case inherit
+        /// Created or truncated.
+        case file(String)
+    }
+
     let pid: pid_t
     let label: String
     private(set) var exitStatus: Int32?
 
-    init(executable: String, arguments: [String], label: String) throws {
+    init(
+        executable: String, arguments: [String], label: String, stdout: Output = .inherit, stderr: Output = .inherit
+    ) throws {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (descriptor, output) in [(STDOUT_FILENO, stdout), (STDERR_FILENO, stderr)] {
+            if case .file(let path) = output {
+                posix_spawn_file_actions_addopen(&actions, descriptor, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            }
+        }
         var pid: pid_t = 0
-        let code = posix_spawn(&pid, executable, nil, nil, argv, environ)
+        let code = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard code == 0 else {
             throw BenchError("cannot start \(executable): \(String(cString: strerror(code)))")
         }
@@ -60,4 +77,13 @@ func currentExecutablePath() throws -> String {
         throw BenchError("cannot read /proc/self/exe: \(String(cString: strerror(errno)))")
     }
     return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// The first executable called `name` on PATH.
+func findOnPath(_ name: String) throws -> String {
+    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+    for folder in path.split(separator: ":") where isExecutable("\(folder)/\(name)") {
+        return "\(folder)/\(name)"
+    }
+    throw BenchError("\(name) is not on PATH")
 }

@@ -14,7 +14,7 @@ struct CycleLoop {
     /// One cycle; returns its latency in nanoseconds.
     func cycle() async throws -> Int64 {
         let started = clock.now
-        let lease = try await pool.acquire(holder: holder, wait: BenchPool.acquireWait)
+        let lease = try await pool.acquire(holder: holder, wait: LedgerPool.acquireWait)
         try await pool.release(lease)
         return (clock.now - started).nanoseconds
     }
@@ -37,11 +37,5 @@ struct CycleLoop {
             latencies.append(try await cycle())
         }
         return latencies
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -2,13 +2,15 @@
 struct SingleProcessRun {
     var folder: RunFolder
     var strategy: Strategy
-    var warmUpCycles: Int
     var cycles: Int
 
+    /// Cycles before the clock starts: statements prepared, pages cached.
+    static let warmUpCycles = 200
+
     func run() async throws -> RunResult {
-        try await BenchPool.create(database: folder.database, slotFolder: folder.slots, slots: 1, strategy: strategy)
-        let loop = CycleLoop(pool: try BenchPool.open(database: folder.database, strategy: strategy), holder: "solo")
-        _ = try await loop.run(count: warmUpCycles)
+        try await LedgerPool.create(database: folder.database, slotFolder: folder.slots, slots: 1, strategy: strategy)
+        let loop = CycleLoop(pool: try LedgerPool.open(database: folder.database, strategy: strategy), holder: "solo")
+        _ = try await loop.run(count: Self.warmUpCycles)
         let started = MonotonicTime.nanoseconds()
         let latencies = try await loop.run(count: cycles)
         let elapsed = MonotonicTime.nanoseconds() - started

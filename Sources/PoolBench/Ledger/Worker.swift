@@ -53,7 +53,7 @@ struct Worker {
     }
 
     func run() async throws {
-        let loop = CycleLoop(pool: try BenchPool.open(database: database, strategy: strategy), holder: holder)
+        let loop = CycleLoop(pool: try LedgerPool.open(database: database, strategy: strategy), holder: holder)
         _ = try await loop.run(count: warmUpCycles)
         try barrier.announceReady(holder: holder)
         let (start, deadline) = try barrier.waitForStart(timeout: Self.startTimeout)

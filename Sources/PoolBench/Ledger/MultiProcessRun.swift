@@ -14,7 +14,9 @@ struct MultiProcessRun {
     static let readyTimeout: Duration = .seconds(120)
 
     func run() async throws -> RunResult {
-        try await BenchPool.create(database: folder.database, slotFolder: folder.slots, slots: slots, strategy: strategy)
+        try await LedgerPool.create(
+            database: folder.database, slotFolder: folder.slots, slots: slots, strategy: strategy
+        )
         let barrier = StartBarrier(folder: folder.path + "/barrier")
         try barrier.prepare()
 

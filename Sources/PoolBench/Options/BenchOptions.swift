@@ -1,0 +1,114 @@
+/// The bench's settings, from the command line. `--quick` changes the defaults; explicit flags win
+/// whatever their order.
+struct BenchOptions {
+    enum Section: String, CaseIterable {
+        case ledger, scale, worktrees, startup
+    }
+
+    var isQuick = false
+    var jsonPath: String?
+    var sections = Section.allCases
+    /// Where the databases and the on-disk worktree runs go (a fresh folder is made inside).
+    var diskFolder = "/tmp"
+    /// A tmpfs for the worktree runs that must not depend on the disk (a fresh folder is made inside).
+    var tmpfsFolder = "/dev/shm"
+    /// The `shesha-pool` executable (a release build) for the worktree and startup runs.
+    var sheshaPool: String?
+    /// scripts/make-synthetic-repo.py.
+    var repositoryScript: String?
+    /// What `swift --version` said, recorded with the results.
+    var swiftVersion: String?
+    /// Repetitions of every comparison; nil leaves each section's own default.
+    var repetitions: Int?
+
+    // Ledger
+    var duration: Duration = .seconds(3)
+    var processCounts = [2, 8, 16]
+    var includesHalfSlots = true
+    var singleProcessCycles = 2_000
+
+    // Scale
+    var scaleCycles = 2_000
+    var historyCycles = 10_000
+
+    // Worktrees
+    var files = 20_000
+    var concurrentAcquires = 16
+
+    // Startup
+    var startupRuns = 30
+
+    var ledgerRepetitions: Int { repetitions ?? (isQuick ? 2 : 3) }
+    var scaleRepetitions: Int { repetitions ?? (isQuick ? 3 : 5) }
+    var worktreeRepetitions: Int { repetitions ?? (isQuick ? 3 : 7) }
+
+    static func parse(_ arguments: [String], environment: [String: String]) throws -> BenchOptions {
+        var options = BenchOptions()
+        options.diskFolder = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        if arguments.contains("--quick") {
+            options.isQuick = true
+            options.duration = .seconds(1)
+            options.includesHalfSlots = false
+            options.scaleCycles = 1_000
+            options.files = 5_000
+        }
+        var reader = ArgumentReader(arguments)
+        while let flag = reader.next() {
+            switch flag {
+            case "--quick":
+                break
+            case "--json":
+                options.jsonPath = try reader.value(for: flag)
+            case "--only":
+                options.sections = try reader.list(for: flag) { Section(rawValue: $0) }
+            case "--disk":
+                options.diskFolder = try reader.existingFolder(for: flag)
+            case "--tmpfs":
+                options.tmpfsFolder = try reader.existingFolder(for: flag)
+            case "--shesha-pool":
+                options.sheshaPool = try reader.value(for: flag)
+            case "--repo-script":
+                options.repositoryScript = try reader.value(for: flag)
+            case "--swift-version":
+                options.swiftVersion = try reader.value(for: flag)
+            case "--repetitions":
+                options.repetitions = try reader.integer(for: flag, in: 1...50)
+            case "--duration":
+                let seconds = try reader.double(for: flag)
+                guard seconds > 0, seconds <= 600 else {
+                    throw UsageError("--duration takes seconds between 0 and 600 (got \(seconds))")
+                }
+                options.duration = .milliseconds(Int64(seconds * 1_000))
+            case "--processes":
+                options.processCounts = try reader.list(for: flag) { text in
+                    Int(text).flatMap { (2...256).contains($0) ? $0 : nil }
+                }
+            case "--half-slots":
+                options.includesHalfSlots = true
+            case "--no-half-slots":
+                options.includesHalfSlots = false
+            case "--cycles":
+                options.singleProcessCycles = try reader.integer(for: flag, in: 100...10_000_000)
+                options.scaleCycles = options.singleProcessCycles
+            case "--files":
+                options.files = try reader.integer(for: flag, in: 10...1_000_000)
+            case "--startup-runs":
+                options.startupRuns = try reader.integer(for: flag, in: 1...10_000)
+            default:
+                throw UsageError("unknown option '\(flag)'")
+            }
+        }
+        let needsCLI = options.sections.contains(.worktrees) || options.sections.contains(.startup)
+        if needsCLI {
+            guard let path = options.sheshaPool else {
+                throw UsageError("the worktrees and startup sections need --shesha-pool PATH (or pass --only LIST)")
+            }
+            guard isExecutable(path) else { throw UsageError("--shesha-pool: \(path) is not an executable file") }
+            guard let script = options.repositoryScript else {
+                throw UsageError("the worktrees and startup sections need --repo-script scripts/make-synthetic-repo.py")
+            }
+            guard fileExists(script) else { throw UsageError("--repo-script: there is no file \(script)") }
+        }
+        return options
+    }
+}

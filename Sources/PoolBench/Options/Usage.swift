@@ -1,0 +1,47 @@
+/// A command line the bench cannot run: printed with the usage text, exit status 64 (EX_USAGE).
+struct UsageError: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+enum Usage {
+    static let text = """
+        usage: pool-bench [--quick] [--json FILE] [--only SECTION,...] [--shesha-pool PATH] [--repo-script PATH]
+                          [--repetitions N] [--disk DIR] [--tmpfs DIR] [--files N] [--duration SECONDS]
+                          [--processes N,N,...] [--half-slots | --no-half-slots] [--cycles N]
+                          [--startup-runs N] [--swift-version TEXT]
+
+        Measures shesha-pool against its baselines and prints one table (stdout; progress on stderr).
+        Sections (all by default, in this order):
+          ledger     acquire+release through PoolCore on a no-op backend: 1 process, then 2, 8, 16 processes
+                     on one database, the project's busy strategy against SQLite's default busy handler
+          scale      one process's acquire+release with 10, 1,000 and 10,000 slots, and after a long history
+          worktrees  cold `git worktree add`/`remove` against warm `shesha-pool acquire`/`release`, the library
+                     call, the reset after a typical change, 16 concurrent acquires; on tmpfs and on disk
+          startup    `shesha-pool --help` and `status` on an empty pool, against spawning /bin/true
+        Both sides of every comparison run in the same repetition, interleaved; figures are medians with
+        (min..max) over the repetitions.
+
+          --quick              shorter runs, fewer repetitions, a 5,000-file repository (under 2 minutes)
+          --json FILE          also write every figure as JSON to FILE
+          --only LIST          run only these sections (ledger,scale,worktrees,startup)
+          --shesha-pool PATH   the shesha-pool executable to time (needed by worktrees and startup)
+          --repo-script PATH   scripts/make-synthetic-repo.py (needed by worktrees and startup)
+          --repetitions N      repetitions of every comparison (default: ledger 3, scale 5, worktrees 7;
+                               quick: 2, 3, 3)
+          --disk DIR           on-disk folder to work in (default $TMPDIR or /tmp)
+          --tmpfs DIR          tmpfs folder to work in (default /dev/shm)
+          --files N            files in the synthetic repository (default 20000, quick 5000)
+          --duration SECONDS   length of each multi-process ledger run (default 3, quick 1)
+          --processes LIST     process counts of the multi-process ledger runs (default 2,8,16)
+          --half-slots         also run each process count with half as many slots (default; not in quick)
+          --no-half-slots      skip those runs
+          --cycles N           measured cycles per single-process run (default 2000, quick 1000 for scale)
+          --startup-runs N     runs of each startup command (default 30)
+          --swift-version TEXT recorded with the results (scripts/bench.sh passes `swift --version`)
+
+        Every folder the bench makes is removed at the end.
+        pool-bench worker ...  is the child process of the multi-process ledger runs; not for direct use.
+        """
+}
