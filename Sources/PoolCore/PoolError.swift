@@ -13,7 +13,6 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
     /// The token is not (or no longer) a live lease: released, reclaimed, or expired.
     case leaseLost(FencingToken)
     case noLease(pool: String, holder: String)
-    case noSuchSlot(pool: String, name: String)
     /// Another process recovered the slot while this one was working on it (it took this one for dead).
     case workTakenOver(slot: String)
     /// The backend could not make a slot ready.
@@ -40,8 +39,6 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
                 + "acquire a new lease"
         case .noLease(let pool, let holder):
             return "holder \(quoted(holder)) holds no lease in pool '\(pool)'"
-        case .noSuchSlot(let pool, let name):
-            return "pool '\(pool)' has no slot '\(name)'"
         case .workTakenOver(let slot):
             return "slot \(slot) was recovered by another process while this one worked on it; try again"
         case .backendFailed(let slot, let operation, let message):

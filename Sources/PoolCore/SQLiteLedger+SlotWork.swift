@@ -36,8 +36,8 @@ extension SQLiteLedger {
             )
         else { throw PoolError.noSuchPool(pool.definition.name) }
         let name = Self.slotName(number: number)
-        var folder = pool.definition.slotFolder
-        while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
+        // createPool stored the folder without a trailing slash.
+        let folder = pool.definition.slotFolder
         try db.execute(
             """
             INSERT INTO slot (pool_id, number, name, path, state, worker_host, worker_boot_id, worker_pid,

@@ -10,7 +10,12 @@ public struct WorktreePool: Sendable {
 
     /// Opens the worktree pool `name` recorded in `ledger`.
     public init(ledger: any Ledger, name: String) async throws {
-        let definition = try await ledger.pool(named: name)
+        try self.init(ledger: ledger, definition: try await ledger.pool(named: name))
+    }
+
+    /// Opens a worktree pool whose definition the caller has already read from `ledger`.
+    public init(ledger: any Ledger, definition: PoolDefinition) throws {
+        let name = definition.name
         guard definition.kind == Self.kind else {
             throw PoolError.invalidArgument("pool '\(name)' holds \(definition.kind) slots, not worktrees")
         }

@@ -15,7 +15,7 @@ enum ExitCodes {
         switch error {
         case let error as PoolError:
             switch error {
-            case .noSuchPool, .poolExists, .invalidName, .invalidArgument, .noLease, .noSuchSlot: return usage
+            case .noSuchPool, .poolExists, .invalidName, .invalidArgument, .noLease: return usage
             case .exhausted, .waitTimedOut, .workTakenOver: return temporaryFailure
             case .leaseLost, .backendFailed, .system: return failure
             }

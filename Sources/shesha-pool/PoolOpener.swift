@@ -8,7 +8,7 @@ extension GlobalOptions {
         let definition = try await ledger.pool(named: poolName)
         switch definition.kind {
         case WorktreePool.kind:
-            return try await WorktreePool(ledger: ledger, name: poolName).pool
+            return try WorktreePool(ledger: ledger, definition: definition).pool
         case "folder":
             return Pool(name: poolName, ledger: ledger, backend: FolderBackend())
         default:

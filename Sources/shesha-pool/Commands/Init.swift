@@ -104,7 +104,7 @@ extension SheshaPool {
                     + "(\(config.baseCommit.prefix(12))); slots go in \(definition.slotFolder)"
             )
             if minIdle > 0 {
-                let pool = try await WorktreePool(ledger: ledger, name: global.poolName).pool
+                let pool = try WorktreePool(ledger: ledger, definition: definition).pool
                 let report = try await pool.expand(by: minIdle, progress: Console.progress("creating slots"))
                 try Expand.reportOutcome(report)
             }
