@@ -28,7 +28,7 @@ struct StartupBench {
     }
 
     func run() throws -> Section {
-        let runner = CommandRunner(logFolder: try folder.subfolder("startup-logs"))
+        let runner = TimedCommands(logFolder: try folder.subfolder("startup-logs"))
         let repository = folder.path + "/startup-repo"
         try SyntheticRepository.make(at: repository, files: 3, script: options.repositoryScript ?? "", runner: runner)
         let cli = SheshaPoolCLI(

@@ -1,4 +1,5 @@
 import Glibc
+import Worktrees
 
 /// A child process started with posix_spawn. It inherits the environment; stdout and stderr are inherited
 /// or go to files.
@@ -79,11 +80,8 @@ func currentExecutablePath() throws -> String {
     return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// The first executable called `name` on PATH.
+/// The first executable called `name` on PATH (found as the project's own command runner finds it).
 func findOnPath(_ name: String) throws -> String {
-    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-    for folder in path.split(separator: ":") where isExecutable("\(folder)/\(name)") {
-        return "\(folder)/\(name)"
-    }
-    throw BenchError("\(name) is not on PATH")
+    guard let path = CommandRunner.find(name) else { throw BenchError("\(name) is not on PATH") }
+    return path
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs whole programs the way a user's shell would (a new process each), timing each from spawn to exit.
 /// Their output goes to files in `logFolder`; a failure throws with the command's stderr.
-struct CommandRunner {
+struct TimedCommands {
     let logFolder: String
 
     struct Finished {

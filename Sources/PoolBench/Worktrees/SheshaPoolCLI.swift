@@ -6,10 +6,10 @@ struct SheshaPoolCLI {
     let executable: String
     let database: String
     let pool: String
-    let runner: CommandRunner
+    let runner: TimedCommands
     private let owner = String(getpid())
 
-    init(executable: String, database: String, pool: String, runner: CommandRunner) {
+    init(executable: String, database: String, pool: String, runner: TimedCommands) {
         self.executable = executable
         self.database = database
         self.pool = pool

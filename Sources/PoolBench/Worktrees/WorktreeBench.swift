@@ -69,7 +69,7 @@ struct WorktreeBench {
     private func gitVersion() throws -> String {
         let folder = try WorkFolder.make(in: options.diskFolder, prefix: "pool-bench-git")
         defer { folder.remove() }
-        let output = try CommandRunner(logFolder: folder.path).run(try findOnPath("git"), ["--version"]).stdout
+        let output = try TimedCommands(logFolder: folder.path).run(try findOnPath("git"), ["--version"]).stdout
         return output.replacingOccurrences(of: "git version", with: "git")
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }

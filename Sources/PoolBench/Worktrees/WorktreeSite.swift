@@ -28,7 +28,7 @@ struct WorktreeSite {
     func run() async throws -> WorktreeSiteResult {
         let folder = try WorkFolder.make(in: parent, prefix: "pool-bench-worktrees")
         defer { folder.remove() }
-        let runner = CommandRunner(logFolder: try folder.subfolder("logs"))
+        let runner = TimedCommands(logFolder: try folder.subfolder("logs"))
         let git = try findOnPath("git")
         let repository = folder.path + "/repo"
         let slots = options.concurrentAcquires
