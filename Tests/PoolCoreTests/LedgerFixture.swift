@@ -95,6 +95,11 @@ struct LedgerFixture {
         return slot
     }
 
+    /// One slot of pool "p" reserved in `creating`, recorded as worked on by `worker`.
+    func reserveSlot(by worker: ProcessIdentity = .current) async throws -> Slot {
+        try #require(try await ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: worker).first)
+    }
+
     func slot(id: Int64, pool: String = "p") async throws -> Slot? {
         try await ledger.slots(pool: pool).first { $0.id == id }
     }

@@ -22,6 +22,17 @@ struct MultiProcessTests {
         return (Pool(name: "stress", ledger: ledger, backend: FolderBackend()), database)
     }
 
+    /// Runs a worker that dies by SIGKILL after making a new slot's folder, before the ledger hears of it.
+    func crashWhileCreating(database: String, outputFolder folder: URL) async throws -> ChildProcess {
+        let crasher = try ChildProcess(
+            executable: try builtExecutable(named: "pool-stress-worker"),
+            arguments: ["crash-creating", "--db", database, "--pool", "stress"],
+            outputFolder: folder
+        )
+        #expect(try await crasher.waitForExit() == 128 + SIGKILL)
+        return crasher
+    }
+
     @Test("8 processes x 200 cycles: no slot is ever held twice, tokens only grow")
     func exclusivityUnderContention() async throws {
         try await withTemporaryFolder { folder in
@@ -97,15 +108,10 @@ struct MultiProcessTests {
     }
 
     @Test("a process killed while creating a slot leaves a row that recovery removes, with its folder")
-    func crashWhileCreating() async throws {
+    func crashWhileCreatingIsRecovered() async throws {
         try await withTemporaryFolder { folder in
             let (pool, database) = try await makePool(in: folder, maxSize: 2, policy: .fail)
-            let crasher = try ChildProcess(
-                executable: try builtExecutable(named: "pool-stress-worker"),
-                arguments: ["crash-creating", "--db", database, "--pool", "stress"],
-                outputFolder: folder
-            )
-            #expect(try await crasher.waitForExit() == 128 + SIGKILL)
+            let crasher = try await crashWhileCreating(database: database, outputFolder: folder)
 
             let stuck = try #require(try await pool.ledger.slots(pool: "stress").first)
             #expect(stuck.state == .creating)
@@ -133,12 +139,7 @@ struct MultiProcessTests {
     func acquireRecoversCrashedCreation() async throws {
         try await withTemporaryFolder { folder in
             let (pool, database) = try await makePool(in: folder, maxSize: 1, policy: .fail)
-            let crasher = try ChildProcess(
-                executable: try builtExecutable(named: "pool-stress-worker"),
-                arguments: ["crash-creating", "--db", database, "--pool", "stress"],
-                outputFolder: folder
-            )
-            #expect(try await crasher.waitForExit() == 128 + SIGKILL)
+            _ = try await crashWhileCreating(database: database, outputFolder: folder)
             let stuck = try #require(try await pool.ledger.slots(pool: "stress").first)
 
             let lease = try await pool.acquire(holder: "after-crash")

@@ -57,9 +57,7 @@ struct PoolEventTests {
     func slotWorkEvents() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let slot = try await fixture.reserveSlot(by: .current)
             try await fixture.ledger.finishCreate(slot, worker: .current, duration: .milliseconds(1_500))
             _ = try await fixture.makeDirtySlot()
             let claimed = try #require(try await fixture.ledger.claimForReset(slotID: slot.id, worker: .current))

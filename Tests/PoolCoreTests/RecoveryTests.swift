@@ -11,14 +11,7 @@ struct RecoveryTests {
     func creatingByDeadWorker() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(
-                    pool: "p",
-                    count: 1,
-                    beyondMaximum: false,
-                    worker: DeadProcess.recycledPID
-                ).first
-            )
+            let slot = try await fixture.reserveSlot(by: DeadProcess.recycledPID)
             // The worker got as far as making the folder and putting something in it.
             try await FolderBackend().create(slot)
             try Data("partial".utf8).write(to: URL(filePath: slot.path).appending(path: "partial.txt"))
@@ -38,14 +31,7 @@ struct RecoveryTests {
     func creatingWithoutFolder() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(
-                    pool: "p",
-                    count: 1,
-                    beyondMaximum: false,
-                    worker: DeadProcess.previousBoot
-                ).first
-            )
+            let slot = try await fixture.reserveSlot(by: DeadProcess.previousBoot)
             let report = try await fixture.pool().recover()
             #expect(report.removedOrphans.map(\.id) == [slot.id])
             #expect(report.failures.isEmpty)
@@ -117,9 +103,7 @@ struct RecoveryTests {
     func liveWorkerUntouched() async throws {
         try await withLedger { fixture in
             try await fixture.makePool(maxSize: 3)
-            let creating = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let creating = try await fixture.reserveSlot(by: .current)
             try await fixture.makeIdleSlots(1)
             let dirty = try await fixture.makeDirtySlot()
             _ = try #require(try await fixture.ledger.claimForReset(slotID: dirty.id, worker: .current))

@@ -57,9 +57,7 @@ struct SlotLifecycleTests {
     func finishCreateMakesIdle() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let slot = try await fixture.reserveSlot(by: .current)
             try await fixture.ledger.finishCreate(slot, worker: .current, duration: .milliseconds(7))
             let after = try #require(try await fixture.slot(id: slot.id))
             #expect(after.state == .idle)
@@ -72,9 +70,7 @@ struct SlotLifecycleTests {
     func failCreateCleanedUpRemoves() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let slot = try await fixture.reserveSlot(by: .current)
             try await fixture.ledger.failCreate(slot, worker: .current, error: "disk full", cleanedUp: true)
             #expect(try await fixture.ledger.slots(pool: "p").isEmpty)
             let failed = try await fixture.events(.createFailed)
@@ -87,9 +83,7 @@ struct SlotLifecycleTests {
     func failCreateNotCleanedUpBreaks() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let slot = try await fixture.reserveSlot(by: .current)
             try await fixture.ledger.failCreate(slot, worker: .current, error: "git exploded", cleanedUp: false)
             let after = try #require(try await fixture.slot(id: slot.id))
             #expect(after.state == .broken)
@@ -272,9 +266,7 @@ struct SlotLifecycleTests {
     func destroyBroken() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let slot = try await fixture.reserveSlot(by: .current)
             try await fixture.ledger.failCreate(slot, worker: .current, error: "half made", cleanedUp: false)
             let notBroken = try await fixture.ledger.claimForDestroy(
                 pool: "p",
@@ -321,9 +313,7 @@ struct SlotLifecycleTests {
             try await fixture.makePool(maxSize: 4)
             try await fixture.makeIdleSlots(2)
             let leased = try await fixture.acquireReady("a")
-            let creating = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let creating = try await fixture.reserveSlot(by: .current)
             let claimed = try await fixture.ledger.claimForDestroy(pool: "p", selection: .allUnleased, worker: .current)
             #expect(claimed.count == 1)
             #expect(!claimed.map(\.id).contains(leased.slotID))
@@ -339,9 +329,7 @@ struct SlotLifecycleTests {
     func finishCreateByOtherWorker() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let slot = try await fixture.reserveSlot(by: .current)
             let before = try await fixture.snapshot()
             await #expect(throws: PoolError.workTakenOver(slot: slot.name)) {
                 try await fixture.ledger.finishCreate(slot, worker: DeadProcess.recycledPID, duration: .zero)
@@ -399,14 +387,7 @@ struct SlotLifecycleTests {
         try await withLedger { fixture in
             try await fixture.makePool()
             // Reserved by a worker that is (from the ledger's view) dead; another process recovers it.
-            let slot = try #require(
-                try await fixture.ledger.reserveSlots(
-                    pool: "p",
-                    count: 1,
-                    beyondMaximum: false,
-                    worker: DeadProcess.recycledPID
-                ).first
-            )
+            let slot = try await fixture.reserveSlot(by: DeadProcess.recycledPID)
             let report = try await fixture.ledger.reclaim(pool: "p", worker: .current)
             #expect(report.orphans.map(\.id) == [slot.id])
             await #expect(throws: PoolError.workTakenOver(slot: slot.name)) {

@@ -37,9 +37,7 @@ struct SlotNamingTests {
     func numbersAfterFailureAndRemoval() async throws {
         try await withLedger { fixture in
             try await fixture.makePool(maxSize: 5)
-            let one = try #require(
-                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
-            )
+            let one = try await fixture.reserveSlot(by: .current)
             try await fixture.ledger.failCreate(one, worker: .current, error: "x", cleanedUp: true)
             let two = try #require(try await fixture.makeIdleSlots(1).first)
             let claimed = try #require(
