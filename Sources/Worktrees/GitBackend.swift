@@ -26,9 +26,11 @@ public struct GitBackend: ResourceBackend {
         try await runSetup(settings, slot: slot)
     }
 
-    /// `git worktree add --detach`, tried again when it trips over another `worktree add` running at the
-    /// same moment in the same repository (a parallel expand, or another process): git then dies reading
-    /// the other worktree's half-written `commondir`, before it has made anything (seen with git 2.39).
+    /// `git worktree add --detach`, tried again when it trips over another worktree command running at the
+    /// same moment in the same repository (a parallel expand, a removal, or another process), which git
+    /// 2.39 does not guard against: it dies reading another worktree's half-written `commondir`, or a
+    /// concurrent `worktree prune` deletes its own half-made `.git/worktrees/<name>` before it writes
+    /// `locked` there. Either way it fails before making the slot's folder.
     private func addWorktree(at path: String, commit: String, in repository: String) async throws {
         let arguments = ["worktree", "add", "--detach", "--quiet", path, commit]
         for attempt in 1... {
@@ -40,7 +42,8 @@ public struct GitBackend: ResourceBackend {
                 try await git.run(["worktree", "prune"], in: repository)
                 continue
             }
-            let collided = result.stderr.contains("/commondir") && !FileManager.default.fileExists(atPath: path)
+            let collided = (result.stderr.contains("/commondir") || result.stderr.contains("/locked'"))
+                && !FileManager.default.fileExists(atPath: path)
             guard collided, attempt < 8 else {
                 throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
             }
