@@ -31,11 +31,10 @@ struct ExhaustionPolicyTests {
             try await fixture.makePool(maxSize: 1, onExhausted: .fail)
             let pool = fixture.pool()
             _ = try await pool.acquire(holder: "a")
-            let started = ContinuousClock.now
+            // `exhausted` rather than `waitTimedOut` shows it did not wait.
             await #expect(throws: PoolError.exhausted(pool: "p", leased: 1, size: 1, maxSize: 1)) {
                 try await pool.acquire(holder: "b")
             }
-            #expect(ContinuousClock.now - started < .seconds(2))
             #expect(try await fixture.events(.exhausted).map(\.holder) == ["b"])
         }
     }
@@ -75,7 +74,8 @@ struct ExhaustionPolicyTests {
             #expect(name == "p")
             #expect(waited >= .milliseconds(200))
             #expect(elapsed >= .milliseconds(200))
-            #expect(elapsed < .seconds(5))
+            // Far below the default limit: the given one was used (no tight bound on a shared machine).
+            #expect(elapsed < Pool.defaultWaitTimeout / 10)
             #expect(try await fixture.events(.waitTimeout).map(\.holder) == ["b"])
             // The timed-out waiter left the queue.
             #expect(try fixture.rowCount("SELECT count(*) FROM waiter") == 0)
@@ -111,11 +111,10 @@ struct ExhaustionPolicyTests {
             try await fixture.makePool(maxSize: 1, onExhausted: .wait)
             let pool = fixture.pool()
             _ = try await pool.acquire(holder: "a")
-            let started = ContinuousClock.now
+            // `exhausted` rather than `waitTimedOut`, and no queue entry, show it did not wait.
             await #expect(throws: PoolError.exhausted(pool: "p", leased: 1, size: 1, maxSize: 1)) {
                 try await pool.acquire(holder: "b", wait: .zero)
             }
-            #expect(ContinuousClock.now - started < .seconds(2))
             #expect(try fixture.rowCount("SELECT count(*) FROM waiter") == 0)
         }
     }

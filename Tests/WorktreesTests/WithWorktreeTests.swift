@@ -55,19 +55,27 @@ struct WithWorktreeTests {
             let pool = try await fixture.makePool()
             // A warm slot, so the lease starts when the body does.
             try await pool.expandAll(by: 1)
-            let ttl = Duration.seconds(2)
+            // Renewal comes every ttl/3 (2 s): a loaded machine that delays it by a few seconds still
+            // renews before the 6 s TTL runs out.
+            let ttl = Duration.seconds(6)
             try await pool.withWorktree(holder: "h", ttl: ttl) { _ in
                 let first = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
                 let firstExpiry = try #require(first.expiresAt)
                 #expect(firstExpiry == first.acquiredAt + ttl)
 
-                try await Task.sleep(for: .seconds(3))
+                // Wait for the first renewal (or give up after 30 s, failing below).
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await fixture.ledger.lease(pool: "wt", holder: "h")?.expiresAt == firstExpiry,
+                    ContinuousClock.now < deadline
+                {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
 
                 let later = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
                 #expect(later.token == first.token)
                 let laterExpiry = try #require(later.expiresAt)
                 #expect(laterExpiry > firstExpiry)
-                // Past the first expiry, the lease is still alive because it was renewed.
+                // Renewed, so it now lasts past the first expiry and is alive.
                 #expect(laterExpiry > SystemWallClock().now())
                 #expect(try await fixture.ledger.inspect(pool: "wt").expiredLeases.isEmpty)
             }
@@ -83,12 +91,19 @@ struct WithWorktreeTests {
     )
     func ttlOutlivesSlowCreation() async throws {
         try await withWorktreeFixture { fixture in
-            let pool = try await fixture.makePool(setup: ["sleep 3"])
-            try await pool.withWorktree(holder: "h", ttl: .seconds(2)) { _ in
+            // Creating the slot (its setup) takes longer than the TTL; the TTL is long enough that a loaded
+            // machine delaying the renewal by a few seconds does not let it lapse.
+            let pool = try await fixture.makePool(setup: ["sleep 7"])
+            try await pool.withWorktree(holder: "h", ttl: .seconds(6)) { _ in
                 let lease = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
                 let expiry = try #require(lease.expiresAt)
                 #expect(expiry > SystemWallClock().now())
-                try await Task.sleep(for: .seconds(1))
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await fixture.ledger.lease(pool: "wt", holder: "h")?.expiresAt == expiry,
+                    ContinuousClock.now < deadline
+                {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
                 #expect(try await fixture.ledger.inspect(pool: "wt").expiredLeases.isEmpty)
                 #expect(try await fixture.ledger.lease(pool: "wt", holder: "h")?.expiresAt.map { $0 > expiry } == true)
             }
