@@ -1,11 +1,11 @@
 import SheshaSQLite
 
 extension SQLiteLedger {
-    public func acquire(_ request: AcquireRequest) throws -> AcquireOutcome {
+    public func acquire(_ request: AcquireRequest) async throws -> AcquireOutcome {
         try Names.validate(request.holder, kind: "holder")
         try Self.validateTTL(request.ttl)
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             let pool = try poolRow(db, request.pool)
             var orphans: [Slot] = []
             var hasReclaimed = false
@@ -197,9 +197,9 @@ extension SQLiteLedger {
         )
     }
 
-    public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) throws {
+    public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws {
         let now = clock.now()
-        try write { db in
+        try await write { db in
             let pool = try poolRow(db, pool)
             let removed = try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, holder])
             if removed > 0 && timedOut {
@@ -210,10 +210,10 @@ extension SQLiteLedger {
         }
     }
 
-    public func renew(_ token: FencingToken, ttl: Duration) throws -> Lease {
+    public func renew(_ token: FencingToken, ttl: Duration) async throws -> Lease {
         try Self.validateTTL(ttl)
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             guard let lease = try lease(db, token: token), lease.expiresAt.map({ $0 > now }) ?? true else {
                 throw PoolError.leaseLost(token)
             }
@@ -227,9 +227,9 @@ extension SQLiteLedger {
         }
     }
 
-    public func release(_ token: FencingToken, resetBy worker: ProcessIdentity?) throws -> Slot {
+    public func release(_ token: FencingToken, resetBy worker: ProcessIdentity?) async throws -> Slot {
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             guard let lease = try lease(db, token: token) else {
                 throw PoolError.leaseLost(token)
             }
@@ -263,11 +263,11 @@ extension SQLiteLedger {
         }
     }
 
-    public func lease(pool: String, holder: String) throws -> Lease? {
-        try read { db in try lease(db, poolID: poolRow(db, pool).id, holder: holder) }
+    public func lease(pool: String, holder: String) async throws -> Lease? {
+        try await read { db in try lease(db, poolID: poolRow(db, pool).id, holder: holder) }
     }
 
-    public func leases(pool: String) throws -> [Lease] {
-        try read { db in try leases(db, poolID: poolRow(db, pool).id) }
+    public func leases(pool: String) async throws -> [Lease] {
+        try await read { db in try leases(db, poolID: poolRow(db, pool).id) }
     }
 }

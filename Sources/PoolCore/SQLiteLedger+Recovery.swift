@@ -5,9 +5,9 @@ extension SQLiteLedger {
     /// Waiters not seen for this long are dropped even if their process cannot be checked (another host).
     static let waiterExpiry: Duration = .seconds(60)
 
-    public func reclaim(pool: String, worker: ProcessIdentity) throws -> ReclaimReport {
+    public func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport {
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             try reclaimLocked(db, pool: poolRow(db, pool), worker: worker, now: now)
         }
     }
@@ -84,9 +84,9 @@ extension SQLiteLedger {
         return report
     }
 
-    public func inspect(pool: String) throws -> LedgerFindings {
+    public func inspect(pool: String) async throws -> LedgerFindings {
         let now = clock.now()
-        return try read { db in
+        return try await read { db in
             let pool = try poolRow(db, pool)
             let leases = try leases(db, poolID: pool.id)
             let stuck = try db.query(
@@ -102,16 +102,16 @@ extension SQLiteLedger {
         }
     }
 
-    public func slots(pool: String) throws -> [Slot] {
-        try read { db in
+    public func slots(pool: String) async throws -> [Slot] {
+        try await read { db in
             try db.query(Self.slotColumns + " WHERE s.pool_id = ? ORDER BY s.number", [poolRow(db, pool).id]) {
                 try Self.slot(from: $0)
             }
         }
     }
 
-    public func events(pool: String, since: Timestamp?) throws -> [PoolEvent] {
-        try read { db in
+    public func events(pool: String, since: Timestamp?) async throws -> [PoolEvent] {
+        try await read { db in
             try db.query(
                 """
                 SELECT id, at, kind, slot_name, holder, token, duration_us, detail FROM event

@@ -7,12 +7,12 @@ extension SQLiteLedger {
         count: Int,
         beyondMaximum: Bool,
         worker: ProcessIdentity
-    ) throws -> [Slot] {
+    ) async throws -> [Slot] {
         guard count >= 0 else {
             throw PoolError.invalidArgument("the number of slots must not be negative (got \(count))")
         }
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             let pool = try poolRow(db, pool)
             let size = try usage(db, pool: pool, holder: "").size
             let allowed = beyondMaximum ? count : min(count, max(0, pool.definition.maxSize - size))
@@ -107,17 +107,17 @@ extension SQLiteLedger {
         return updated.poolID
     }
 
-    public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) throws {
+    public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws {
         let now = clock.now()
-        try write { db in
+        try await write { db in
             let poolID = try markReady(db, slot, from: .creating, worker: worker, now: now)
             try recordEvent(db, poolID: poolID, kind: .create, slotName: slot.name, duration: duration, at: now)
         }
     }
 
-    public func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) throws {
+    public func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws {
         let now = clock.now()
-        try write { db in
+        try await write { db in
             try requireOwnedWork(db, slot, state: .creating, worker: worker)
             try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
             if cleanedUp {
@@ -131,18 +131,18 @@ extension SQLiteLedger {
         }
     }
 
-    public func claimForReset(slotID: Int64, worker: ProcessIdentity) throws -> Slot? {
+    public func claimForReset(slotID: Int64, worker: ProcessIdentity) async throws -> Slot? {
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             guard let slot = try slot(db, id: slotID), slot.state == .dirty else { return nil }
             try setState(db, slotID: slotID, to: .resetting, worker: worker, at: now)
             return try self.slot(db, id: slotID)
         }
     }
 
-    public func claimIdleForReset(pool: String, worker: ProcessIdentity) throws -> [Slot] {
+    public func claimIdleForReset(pool: String, worker: ProcessIdentity) async throws -> [Slot] {
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             let pool = try poolRow(db, pool)
             let ids = try db.query("SELECT id FROM slot WHERE pool_id = ? AND state = 'idle' ORDER BY id", [pool.id]) {
                 $0.int64(0)
@@ -154,9 +154,9 @@ extension SQLiteLedger {
         }
     }
 
-    public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) throws {
+    public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws {
         let now = clock.now()
-        try write { db in
+        try await write { db in
             guard let error else {
                 let poolID = try markReady(db, slot, from: .resetting, worker: worker, now: now)
                 try recordEvent(db, poolID: poolID, kind: .reset, slotName: slot.name, duration: duration, at: now)
@@ -176,9 +176,9 @@ extension SQLiteLedger {
         pool: String,
         selection: DestroySelection,
         worker: ProcessIdentity
-    ) throws -> [Slot] {
+    ) async throws -> [Slot] {
         let now = clock.now()
-        return try write { db in
+        return try await write { db in
             let pool = try poolRow(db, pool)
             let ids: [Int64]
             switch selection {
@@ -227,9 +227,9 @@ extension SQLiteLedger {
         }
     }
 
-    public func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) throws {
+    public func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) async throws {
         let now = clock.now()
-        try write { db in
+        try await write { db in
             try requireOwnedWork(db, slot, state: .destroying, worker: worker)
             let poolID = try poolID(db, of: slot)
             if let error {

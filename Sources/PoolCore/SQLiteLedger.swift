@@ -2,17 +2,12 @@ public import SheshaSQLite
 
 /// The ledger in one SQLite file, shared by every process on the machine.
 ///
-/// One connection per ledger; the actor runs on its own dispatch queue so that SQLite calls, which may
-/// sleep in the busy handler, never block Swift's cooperative threads. Every method is one transaction.
-public actor SQLiteLedger: Ledger {
-    let connection: Connection
+/// One connection per ledger (see `LedgerConnection` for where its transactions run). Every method is one
+/// transaction.
+public final class SQLiteLedger: Ledger {
+    private let connection: LedgerConnection
     let clock: any WallClock
     public let path: String
-    private let executor: DispatchQueueExecutor
-
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
-        executor.asUnownedSerialExecutor()
-    }
 
     /// Opens (creating it if needed, with owner-only permissions) and migrates the database at `path`.
     /// A file that is not a shesha-pool database, or one from a newer build, is refused unchanged.
@@ -23,10 +18,9 @@ public actor SQLiteLedger: Ledger {
     ) throws {
         let connection = try Connection(path: path, busyPolicy: busyPolicy)
         try Migrator(Self.embeddedMigrations()).migrate(connection)
-        self.connection = connection
+        self.connection = LedgerConnection(connection)
         self.clock = clock
         self.path = path
-        self.executor = DispatchQueueExecutor(label: "shesha-pool.ledger")
     }
 
     /// The schema, from Migrations/ as embedded at build time.
@@ -35,21 +29,26 @@ public actor SQLiteLedger: Ledger {
     }
 
     /// Runs `body` in one write transaction.
-    func write<T>(_ body: (Connection) throws -> T) throws -> T {
-        try connection.write(body)
+    func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
+        try await connection.write(body)
     }
 
-    func read<T>(_ body: (Connection) throws -> T) throws -> T {
-        try connection.read(body)
+    /// Runs `body` in one read transaction: one consistent snapshot.
+    func read<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
+        try await connection.read(body)
     }
 
     // MARK: Pools
 
-    public func createPool(_ definition: PoolDefinition) throws {
-        var definition = definition
-        while definition.slotFolder.count > 1 && definition.slotFolder.hasSuffix("/") {
-            definition.slotFolder.removeLast()
+    public func createPool(_ definition: PoolDefinition) async throws {
+        var slotFolder = definition.slotFolder
+        while slotFolder.count > 1 && slotFolder.hasSuffix("/") {
+            slotFolder.removeLast()
         }
+        let definition = PoolDefinition(
+            name: definition.name, kind: definition.kind, slotFolder: slotFolder, maxSize: definition.maxSize,
+            minIdle: definition.minIdle, onExhausted: definition.onExhausted, config: definition.config
+        )
         try Names.validate(definition.name, kind: "pool")
         guard definition.maxSize >= 1 else {
             throw PoolError.invalidArgument("the maximum size must be at least 1 (got \(definition.maxSize))")
@@ -65,7 +64,7 @@ public actor SQLiteLedger: Ledger {
             )
         }
         let now = clock.now()
-        try write { db in
+        try await write { db in
             if try db.scalarInt("SELECT id FROM pool WHERE name = ?", [definition.name]) != nil {
                 throw PoolError.poolExists(definition.name)
             }
@@ -90,16 +89,16 @@ public actor SQLiteLedger: Ledger {
         }
     }
 
-    public func pool(named name: String) throws -> PoolDefinition {
-        try read { db in try poolRow(db, name).definition }
+    public func pool(named name: String) async throws -> PoolDefinition {
+        try await read { db in try poolRow(db, name).definition }
     }
 
-    public func poolNames() throws -> [String] {
-        try read { db in try db.query("SELECT name FROM pool ORDER BY name") { try $0.string(0) } }
+    public func poolNames() async throws -> [String] {
+        try await read { db in try db.query("SELECT name FROM pool ORDER BY name") { try $0.string(0) } }
     }
 
-    public func updateConfig(pool: String, config: String) throws {
-        try write { db in
+    public func updateConfig(pool: String, config: String) async throws {
+        try await write { db in
             let pool = try poolRow(db, pool)
             try db.execute("UPDATE pool SET config = ? WHERE id = ?", [config, pool.id])
         }

@@ -14,22 +14,32 @@ final class BusyHandler {
     }
 
     /// Installs `policy`; returns the handler object the connection must keep alive, if there is one.
-    static func install(_ policy: BusyPolicy, on db: OpaquePointer) throws -> BusyHandler? {
+    static func install(_ policy: BusyPolicy, on db: OpaquePointer) -> BusyHandler? {
+        let handler: BusyHandler? =
+            if case .backoff(let timeout) = policy { BusyHandler(timeout: timeout) } else { nil }
+        attach(policy, handler: handler, to: db)
+        return handler
+    }
+
+    /// (Re)attaches `policy` to `db`, with the `handler` that `install` returned for it.
+    static func attach(_ policy: BusyPolicy, handler: BusyHandler?, to db: OpaquePointer) {
         switch policy {
         case .fail:
             sqlite3_busy_handler(db, nil, nil)
-            return nil
         case .sqliteDefault(let timeout):
             let milliseconds = timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000
             sqlite3_busy_timeout(db, Int32(clamping: milliseconds))
-            return nil
-        case .backoff(let timeout):
-            let handler = BusyHandler(timeout: timeout)
+        case .backoff:
+            guard let handler else { return }
             // Unretained: the connection owns the handler and outlives every callback on its handle.
             let context = Unmanaged.passUnretained(handler).toOpaque()
             sqlite3_busy_handler(db, busyCallback, context)
-            return handler
         }
+    }
+
+    /// Removes any handler: a busy lock fails at once with SQLITE_BUSY.
+    static func detach(from db: OpaquePointer) {
+        sqlite3_busy_handler(db, nil, nil)
     }
 
     /// Returns true to retry, false to give up with SQLITE_BUSY.

@@ -9,8 +9,10 @@ public final class Connection {
     let handle: ConnectionHandle
     public let path: String
     private var cachedStatements: [String: Statement] = [:]
-    private let busyHandler: BusyHandler?
-    private let busyPolicy: BusyPolicy
+    let busyHandler: BusyHandler?
+    let busyPolicy: BusyPolicy
+    /// Set by `deferCheckpoints`; SQLite's WAL hook points at it, so the connection keeps it alive.
+    var checkpointRequest: CheckpointRequest?
 
     /// SQLite 3.37 introduced STRICT tables, which the schema uses.
     public static let minimumLibraryVersion: Int32 = 3_037_000
@@ -39,7 +41,7 @@ public final class Connection {
         self.handle = handle
         self.path = path
         self.busyPolicy = busyPolicy
-        self.busyHandler = try BusyHandler.install(busyPolicy, on: pointer)
+        self.busyHandler = BusyHandler.install(busyPolicy, on: pointer)
         try configure()
     }
 
@@ -47,6 +49,7 @@ public final class Connection {
         cachedStatements.removeAll()
         if !handle.isClosed {
             sqlite3_busy_handler(handle.pointer, nil, nil)
+            sqlite3_wal_hook(handle.pointer, nil, nil)
         }
     }
 
