@@ -64,7 +64,7 @@ let package = Package(
         // Spawned by the multi-process tests: acquire/hold/release loops, holders to kill, crashes mid-create.
         .executableTarget(
             name: "pool-stress-worker",
-            dependencies: ["PoolCore"],
+            dependencies: ["PoolCore", "SheshaSQLite"],
             path: "Sources/PoolStressWorker"
         ),
         // The benchmarks behind scripts/bench.sh: ledger, scale, worktrees, startup.

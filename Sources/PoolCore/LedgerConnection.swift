@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import SheshaSQLite
 import Synchronization
 
@@ -10,16 +11,28 @@ import Synchronization
 /// so does a transaction that finds the connection in use by another task. Checkpoints, which fsync, run on a
 /// second connection on another queue, so they hold up neither the caller nor the next transaction. So
 /// nothing that sleeps or waits for the disk runs on Swift's cooperative threads.
+///
+/// Write transactions also take the database's `WriteGate`, so that writers of all processes wait their turn
+/// asleep in the kernel, woken one at a time, rather than polling SQLite's lock.
 final class LedgerConnection: Sendable {
     private let lock: Mutex<Void> = Mutex(())
     private let queue = DispatchQueue(label: "shesha-pool.ledger")
     // Safe: used only inside `lock`, on the caller's thread or on `queue`.
     private nonisolated(unsafe) let connection: Connection
+    private nonisolated(unsafe) var gate: GateState
     private let checkpointer: Checkpointer
+    /// When an inline call last gave way to other tasks (monotonic nanoseconds).
+    private let lastGaveWay = Atomic<Int64>(0)
 
-    init(_ connection: Connection) {
+    /// Opened at the first write, so that a command that only reads (or fails first) leaves no gate file.
+    private enum GateState {
+        case notOpened, opened(WriteGate), unavailable
+    }
+
+    init(_ connection: Connection, usesWriteGate: Bool) {
         connection.deferCheckpoints()
         self.connection = connection
+        self.gate = usesWriteGate ? .notOpened : .unavailable
         self.checkpointer = Checkpointer(path: connection.path)
     }
 
@@ -42,6 +55,9 @@ final class LedgerConnection: Sendable {
 
     private func run<T: Sendable>(_ transaction: Transaction, _ body: @Sendable (Connection) throws -> T) async throws -> T {
         if case .done(let result) = try attemptInline(transaction, body) {
+            if isTimeToGiveWay() {
+                await Task.yield()
+            }
             return result
         }
         // The caller stays suspended until the queue has run the body, and the queue lets go of the body
@@ -51,13 +67,36 @@ final class LedgerConnection: Sendable {
             return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 queue.async {
                     let result = Result {
-                        try self.lock.withLock { _ in try self.runLocked(transaction, handOff.take()) }
+                        try self.lock.withLock { _ in
+                            let gate = transaction == .write ? self.openedGate() : nil
+                            let holdsGate = gate?.lock(timeout: self.connection.busyPolicy.timeout) ?? false
+                            // A gate not taken in time is passed by: SQLite's lock still decides.
+                            defer { if holdsGate { gate?.unlock() } }
+                            return try self.runLocked(transaction, handOff.take())
+                        }
                     }
                     continuation.resume(with: result)
                 }
             }
         }
     }
+
+    /// A call that never suspends would let a task that loops over ledger calls keep its thread for as long as
+    /// it likes and starve the others, a lease's renewal timer among them (seen: a TTL lapsed on a loaded
+    /// machine). So inline calls give way once per `givingWayInterval`, which costs nothing to a command that
+    /// makes a few calls.
+    private func isTimeToGiveWay() -> Bool {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        let now = Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+        let last = lastGaveWay.load(ordering: .relaxed)
+        guard now - last >= Self.givingWayInterval else { return false }
+        lastGaveWay.store(now, ordering: .relaxed)
+        return true
+    }
+
+    /// One millisecond, in nanoseconds.
+    private static let givingWayInterval: Int64 = 1_000_000
 
     /// Runs the transaction here if the connection is free and no other process holds the lock it needs.
     /// A transaction that met SQLITE_BUSY has been rolled back, and its body touched nothing but the
@@ -67,6 +106,11 @@ final class LedgerConnection: Sendable {
         _ body: @Sendable (Connection) throws -> T
     ) throws -> Attempt<T> {
         let attempt: Attempt<T>? = try lock.withLockIfAvailable { _ in
+            let gate = transaction == .write ? openedGate() : nil
+            if let gate, !gate.tryLock() {
+                return .wait
+            }
+            defer { gate?.unlock() }
             do {
                 return .done(try connection.withoutBusyWaiting { try runLocked(transaction, body) })
             } catch let error as SQLiteError where ResultCode.SQLITE_BUSY ~= error.code {
@@ -74,6 +118,21 @@ final class LedgerConnection: Sendable {
             }
         }
         return attempt ?? .wait
+    }
+
+    /// The gate, opened if this is the first write; nil if it is off or could not be opened (then writers
+    /// only poll SQLite's lock, as without it).
+    private func openedGate() -> WriteGate? {
+        switch gate {
+        case .opened(let gate):
+            return gate
+        case .unavailable:
+            return nil
+        case .notOpened:
+            let opened = try? WriteGate(databasePath: connection.path)
+            gate = opened.map(GateState.opened) ?? .unavailable
+            return opened
+        }
     }
 
     private func runLocked<T>(_ transaction: Transaction, _ body: (Connection) throws -> T) throws -> T {

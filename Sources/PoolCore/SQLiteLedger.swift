@@ -11,14 +11,18 @@ public final class SQLiteLedger: Ledger {
 
     /// Opens (creating it if needed, with owner-only permissions) and migrates the database at `path`.
     /// A file that is not a shesha-pool database, or one from a newer build, is refused unchanged.
+    ///
+    /// With `writeGate` (the default), writers line up on the database's `WriteGate`; turn it off only to
+    /// measure SQLite's locking alone.
     public init(
         path: String,
         busyPolicy: BusyPolicy = .default,
+        writeGate: Bool = true,
         clock: any WallClock = SystemWallClock()
     ) throws {
         let connection = try Connection(path: path, busyPolicy: busyPolicy)
         try Migrator(Self.embeddedMigrations()).migrate(connection)
-        self.connection = LedgerConnection(connection)
+        self.connection = LedgerConnection(connection, usesWriteGate: writeGate)
         self.clock = clock
         self.path = path
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PoolCore
+import SheshaSQLite
 
 /// A test-support process for the multi-process tests. Modes:
 ///
@@ -11,6 +12,8 @@ import PoolCore
 ///         acquire, print `LEASED path token`, then sleep until killed.
 ///     crash-creating --db P --pool N
 ///         expand by one slot and die by SIGKILL after the slot's folder exists, before the ledger hears.
+///     hold-gate --db P --pool N
+///         take the database's write gate, print `GATED`, then sleep until killed.
 @main
 struct StressWorker {
     static func main() async {
@@ -43,8 +46,15 @@ struct StressWorker {
                 _ = try await pool.expand(by: 1)
                 emit("survived, which should not happen\n")
                 exit(1)
+            case "hold-gate":
+                let gate = try WriteGate(databasePath: try arguments.value("--db"))
+                guard gate.lock(timeout: .seconds(60)) else {
+                    throw PoolError.invalidArgument("the write gate stayed taken for 60 s")
+                }
+                emit("GATED\n")
+                while true { try await Task.sleep(for: .seconds(3600)) }
             default:
-                throw PoolError.invalidArgument("unknown mode '\(mode)'; use cycles, hold or crash-creating")
+                throw PoolError.invalidArgument("unknown mode '\(mode)'; use cycles, hold, crash-creating or hold-gate")
             }
         } catch {
             FileHandle.standardError.write(Data("pool-stress-worker: \(error)\n".utf8))

@@ -12,7 +12,7 @@ public enum BusyPolicy: Sendable, Hashable {
     public static let `default` = BusyPolicy.backoff(timeout: .seconds(30))
 
     /// How long a connection waits for a lock before giving up with SQLITE_BUSY.
-    var timeout: Duration {
+    public var timeout: Duration {
         switch self {
         case .fail: .zero
         case .sqliteDefault(let timeout), .backoff(let timeout): timeout

@@ -10,7 +10,7 @@ public final class Connection {
     public let path: String
     private var cachedStatements: [String: Statement] = [:]
     let busyHandler: BusyHandler?
-    let busyPolicy: BusyPolicy
+    public let busyPolicy: BusyPolicy
     /// Set by `deferCheckpoints`; SQLite's WAL hook points at it, so the connection keeps it alive.
     var checkpointRequest: CheckpointRequest?
 

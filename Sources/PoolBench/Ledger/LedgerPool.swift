@@ -22,7 +22,9 @@ enum LedgerPool {
 
     /// Opens the pool in an existing (or new) database, with its own connection.
     static func open(database: String, strategy: Strategy) throws -> Pool {
-        let ledger = try SQLiteLedger(path: database, busyPolicy: strategy.busyPolicy)
+        let ledger = try SQLiteLedger(
+            path: database, busyPolicy: strategy.busyPolicy, writeGate: strategy.usesWriteGate
+        )
         return Pool(name: name, ledger: ledger, backend: NoOpBackend())
     }
 }
