@@ -21,6 +21,7 @@ final class LedgerConnection: Sendable {
     private nonisolated(unsafe) let connection: Connection
     private nonisolated(unsafe) var gate: GateState
     private let checkpointer: Checkpointer
+    private let moveCheck = FileMoveCheck()
     /// When an inline call last gave way to other tasks (monotonic nanoseconds).
     private let lastGaveWay = Atomic<Int64>(0)
 
@@ -141,6 +142,8 @@ final class LedgerConnection: Sendable {
                 checkpointer.request()
             }
         }
+        // A database deleted or replaced under this process: stop rather than write where no one looks.
+        try moveCheck.check(connection)
         switch transaction {
         case .write: return try connection.write(body)
         case .read: return try connection.read(body)

@@ -19,6 +19,10 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible, LocalizedEr
         if let sql {
             text += " - while executing `\(sql)`"
         }
+        if ResultCode.SQLITE_FULL ~= code || ResultCode.SQLITE_IOERR ~= code {
+            // The usual causes, which SQLite's "disk I/O error" does not name.
+            text += " (check free space, the file size limit (ulimit -f) and the disk)"
+        }
         return text
     }
 

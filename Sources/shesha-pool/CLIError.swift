@@ -3,6 +3,7 @@ import Foundation
 /// Errors of the command line itself (not of the pool library).
 enum CLIError: Error, CustomStringConvertible, LocalizedError {
     case noDatabase(String)
+    case emptyDatabase(String)
     case unsupportedKind(pool: String, kind: String)
     case notOwner(holder: String, owner: String)
     case commandNotFound(String)
@@ -11,6 +12,9 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
         switch self {
         case .noDatabase(let path):
             return "there is no database at \(path); create a pool with `shesha-pool init`, or pass --db"
+        case .emptyDatabase(let path):
+            return "\(path) is an empty file, not a shesha-pool database; create a pool in it with "
+                + "`shesha-pool init`, or pass the right --db"
         case .unsupportedKind(let pool, let kind):
             return "pool '\(pool)' holds \(kind) slots, which this command does not handle yet"
         case .notOwner(let holder, let owner):

@@ -1,3 +1,4 @@
+import Glibc
 import PoolCore
 import SheshaSQLite
 import Worktrees
@@ -28,6 +29,7 @@ enum ExitCodes {
         case is MigrationError:
             return dataError
         case let error as SQLiteError:
+            if error.code == .SQLITE_CANTOPEN_DIRTYWAL { return dataError }
             switch error.code.primaryResultCode {
             case .SQLITE_NOTADB, .SQLITE_CORRUPT, .SQLITE_FORMAT: return dataError
             case .SQLITE_BUSY, .SQLITE_LOCKED: return temporaryFailure
@@ -36,6 +38,7 @@ enum ExitCodes {
         case let error as CLIError:
             switch error {
             case .noDatabase, .notOwner: return usage
+            case .emptyDatabase: return dataError
             case .unsupportedKind: return unavailable
             case .commandNotFound: return 127
             }
@@ -46,10 +49,24 @@ enum ExitCodes {
 
     static func message(for error: any Error) -> String {
         if let error = error as? SQLiteError {
-            switch error.code.primaryResultCode {
-            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-                return "the database is not a SQLite database or is damaged (\(error.message)); "
+            switch error.code {
+            case .SQLITE_READONLY_DBMOVED:
+                return "\(error.message), so this process stopped using it; put the file back, or create a new "
+                    + "database with `shesha-pool init`"
+            case .SQLITE_CANTOPEN_DIRTYWAL:
+                return error.message
+            case .SQLITE_NOTADB:
+                return "the database is not a SQLite database (\(error.message)); "
                     + "point --db at a shesha-pool database or move the file away"
+            case .SQLITE_CORRUPT, .SQLITE_FORMAT:
+                return "the database is damaged (\(error.message)); restore it from a copy, or move it away "
+                    + "and run `shesha-pool init` again"
+            case .SQLITE_FULL:
+                return "cannot write the database: no space left (\(error.message)); "
+                    + spaceAdvice
+            case .SQLITE_IOERR:
+                return "reading or writing the database or its -wal/-shm files failed (\(error.code)); "
+                    + spaceAdvice + ", check the disk for errors, then run `shesha-pool doctor`"
             case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
                 return "cannot write the database (\(error.message)); check the file's and folder's permissions"
             case .SQLITE_BUSY:
@@ -59,5 +76,17 @@ enum ExitCodes {
             }
         }
         return "\(error)"
+    }
+
+    /// What to do when a write failed for want of room: a file size limit (`ulimit -f`, which makes writes
+    /// past it fail like a full disk) is named when this process has one, since it is easy to overlook.
+    /// (RLIM_INFINITY is all ones, which Swift does not import.)
+    static var spaceAdvice: String {
+        var limit = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+            return "this process may not write files past \(limit.rlim_cur) bytes: raise that limit "
+                + "(ulimit -f unlimited), or free space on the database's disk"
+        }
+        return "free space on the database's disk"
     }
 }

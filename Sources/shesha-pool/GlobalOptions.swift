@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PoolCore
+import SheshaSQLite
 
 /// `--db` and `--pool`, on every command.
 struct GlobalOptions: ParsableArguments {
@@ -48,13 +49,27 @@ struct GlobalOptions: ParsableArguments {
         if let path = databaseOption ?? environment["SHESHA_POOL_DB"], path.isEmpty {
             throw ValidationError("the database path is empty; pass --db PATH or unset SHESHA_POOL_DB")
         }
+        // Only looks at the path; SQLite would say no more than "unable to open database file".
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: databasePath, isDirectory: &isFolder), isFolder.boolValue {
+            throw ValidationError(
+                "the database path \(databasePath) is a folder; pass the path of a database file with --db, "
+                    + "e.g. \(databasePath)/pool.db"
+            )
+        }
     }
 
     /// Opens the existing database; only `init` creates one, so a mistyped --db changes nothing.
     func openLedger() throws -> SQLiteLedger {
-        guard FileManager.default.fileExists(atPath: databasePath) else {
+        var info = stat()
+        guard stat(databasePath, &info) == 0 else {
             throw CLIError.noDatabase(databasePath)
         }
+        // SQLite takes an empty file for an empty database and would write the schema into it.
+        guard info.st_size > 0 else {
+            throw CLIError.emptyDatabase(databasePath)
+        }
+        try DatabaseFileCheck.validate(path: databasePath)
         return try SQLiteLedger(path: databasePath)
     }
 }

@@ -12,7 +12,8 @@ struct SheshaPool: AsyncParsableCommand {
             `--owner-pid $$`.
 
             Exit codes: 0 ok, 64 bad usage, 65 bad data (corrupt or newer database), 69 unavailable (git \
-            missing), 75 temporary failure (pool exhausted, wait timed out), 1 anything else.
+            missing), 75 temporary failure (pool exhausted, wait timed out), 1 anything else (such as a full \
+            disk, or a database file deleted under a running command).
             """,
         version: "0.1.0",
         groupedSubcommands: [
@@ -32,6 +33,11 @@ struct SheshaPool: AsyncParsableCommand {
         if CommandLine.arguments.dropFirst().first == ChildLauncher.trampolineCommand {
             ChildLauncher.runTrampoline(Array(CommandLine.arguments.dropFirst(2)))
         }
+        // Past a file size limit (ulimit -f) a write raises SIGXFSZ, which kills the process when the writing
+        // thread does not block it (the main thread does not; Dispatch's worker threads do). Caught, the
+        // write fails with EFBIG, reported like any other error. A handler, unlike SIG_IGN, is reset by
+        // exec, so git and `run`'s command keep the default.
+        signal(SIGXFSZ) { _ in }
         do {
             var command = try await asyncParseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
