@@ -40,6 +40,8 @@ let package = Package(
                 "SheshaSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // Crash points (SHESHA_POOL_CRASH_AT) exist only in debug builds; a release build ignores the variable.
+            swiftSettings: [.define("SHESHA_POOL_CRASH_POINTS", .when(configuration: .debug))],
             plugins: ["EmbedMigrations"]
         ),
         .target(

@@ -168,6 +168,9 @@ public final class Pool: Sendable {
     /// Creates a reserved slot; on failure removes its remains and reports it to the ledger, then throws.
     func create(_ slot: Slot) async throws {
         let started = ContinuousClock.now
+        // The ledger has committed a `creating` row for this process, and nothing exists on disk: a
+        // crash here leaves a row with no resource, which only the worker's death explains.
+        CrashPoint.reached(.afterReserve)
         do {
             try await backend.create(slot)
         } catch {

@@ -138,6 +138,9 @@ extension SQLiteLedger {
             (slot, detail) = (created, "new")
             try markUsed(db, created, as: .creating, worker: request.worker, now: now)
         }
+        // The slot is already marked taken but has no lease yet, and no event says so: committed alone,
+        // this would be a slot nobody holds and nobody frees. Dying here must leave none of it.
+        CrashPoint.reached(.midTransaction)
         let token = try nextFencingToken(db)
         try db.execute(
             """

@@ -23,6 +23,9 @@ public struct GitBackend: ResourceBackend {
             withIntermediateDirectories: true
         )
         try await addWorktree(at: slot.path, commit: settings.baseCommit, in: settings.repository)
+        // A folder and a git registration exist that only a `creating` row accounts for, and setup has
+        // not run: a crash here must not leave the worktree behind, nor let it pass for a ready slot.
+        CrashPoint.reached(.midCreate)
         try await runSetup(settings, slot: slot)
     }
 
@@ -66,6 +69,9 @@ public struct GitBackend: ResourceBackend {
             return
         }
         try await git.run(["checkout", "--force", "--detach", "--quiet", settings.baseCommit], in: slot.path)
+        // Half reset: tracked files are back at the base, the last holder's new files are still there. A
+        // crash here must not let the slot be handed out as clean.
+        CrashPoint.reached(.midReset)
         try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
         if head != settings.baseCommit, !settings.lockfiles.isEmpty {
             let changed = try await git.run(
@@ -91,6 +97,10 @@ public struct GitBackend: ResourceBackend {
                 try FileManager.default.removeItem(atPath: slot.path)
             }
         }
+        // The folder is gone (its registration too, unless git refused and we removed the folder by hand),
+        // but the ledger still lists the slot as `destroying`: a crash here must not leave a row, or a
+        // registration, that points at nothing.
+        CrashPoint.reached(.midDestroy)
         try await git.run(["worktree", "prune"], in: settings.repository)
     }
 
