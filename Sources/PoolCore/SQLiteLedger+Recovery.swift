@@ -47,7 +47,10 @@ extension SQLiteLedger {
         for slot in stuck where slot.worker?.isRunning != true {
             let deadWorker = slot.worker.map(String.init(describing:)) ?? "unknown process"
             // Whoever the slot was being prepared for never got it.
-            try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
+            try endLease(
+                db, slotID: slot.id, poolID: pool.id,
+                reason: "the process preparing its slot (\(deadWorker)) died", at: now
+            )
             if slot.state == .resetting {
                 try setState(db, slotID: slot.id, to: .dirty, at: now)
                 report.recoveredSlots.append(slot)

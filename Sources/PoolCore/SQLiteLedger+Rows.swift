@@ -79,6 +79,21 @@ extension SQLiteLedger {
         try db.queryFirst(Self.leaseByHolder, [poolID, holder], Self.lease(from:))
     }
 
+    func lease(_ db: Connection, slotID: Int64) throws -> Lease? {
+        try db.queryFirst(Self.leaseColumns + " WHERE l.slot_id = ?", [slotID], Self.lease(from:))
+    }
+
+    /// Ends the lease on a slot, if there is one, other than by its release: with a reclaim event that carries
+    /// its token and says why, so that the history accounts for the end of every acquire.
+    func endLease(_ db: Connection, slotID: Int64, poolID: Int64, reason: String, at now: Timestamp) throws {
+        guard let lease = try lease(db, slotID: slotID) else { return }
+        try db.execute("DELETE FROM lease WHERE token = ?", [lease.token.rawValue])
+        try recordEvent(
+            db, poolID: poolID, kind: .reclaim, slotName: lease.slotName, holder: lease.holder,
+            token: lease.token, duration: now - lease.acquiredAt, detail: reason, at: now
+        )
+    }
+
     func leases(_ db: Connection, poolID: Int64) throws -> [Lease] {
         try db.query(Self.leaseColumns + " WHERE l.pool_id = ? ORDER BY l.token", [poolID], Self.lease(from:))
     }

@@ -119,15 +119,14 @@ extension SQLiteLedger {
         let now = clock.now()
         try await write { db in
             try requireOwnedWork(db, slot, state: .creating, worker: worker)
-            try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
+            let poolID = try poolID(db, of: slot)
+            try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot could not be made: \(error)", at: now)
             if cleanedUp {
                 try db.execute("DELETE FROM slot WHERE id = ?", [slot.id])
             } else {
                 try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
             }
-            try recordEvent(
-                db, poolID: poolID(db, of: slot), kind: .createFailed, slotName: slot.name, detail: error, at: now
-            )
+            try recordEvent(db, poolID: poolID, kind: .createFailed, slotName: slot.name, detail: error, at: now)
         }
     }
 
@@ -164,11 +163,10 @@ extension SQLiteLedger {
             }
             try requireOwnedWork(db, slot, state: .resetting, worker: worker)
             // A slot that cannot be reset is never handed out; its would-be holder acquires again.
-            try db.execute("DELETE FROM lease WHERE slot_id = ?", [slot.id])
+            let poolID = try poolID(db, of: slot)
+            try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot could not be reset: \(error)", at: now)
             try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
-            try recordEvent(
-                db, poolID: poolID(db, of: slot), kind: .resetFailed, slotName: slot.name, detail: error, at: now
-            )
+            try recordEvent(db, poolID: poolID, kind: .resetFailed, slotName: slot.name, detail: error, at: now)
         }
     }
 

@@ -168,4 +168,50 @@ struct RecoveryTests {
             #expect(try await fixture.slot(id: first.slotID)?.state == .leased)
         }
     }
+
+    @Test("a lease whose slot was being reset by a process that died, for a live owner, ends with a reclaim event")
+    func leaseOfDeadPreparerIsAccountedFor() async throws {
+        try await withLedger { fixture in
+            try await fixture.makePool(maxSize: 1, onExhausted: .fail)
+            try await fixture.makeIdleSlots(1)
+            try await fixture.makeDirtySlot()
+            // `acquire --owner-pid $$`: the owner (a shell) lives on, the process resetting the slot dies.
+            let outcome = try await fixture.ledger.acquire(
+                fixture.request("a", owner: .current, worker: DeadProcess.recycledPID)
+            )
+            let (lease, _) = try #require(outcome.grant.resetClaim)
+
+            let next = try await fixture.ledger.acquire(fixture.request("b"))
+            let (nextLease, _) = try #require(next.grant.resetClaim, "b takes the recovered slot over")
+            #expect(nextLease.token.rawValue > lease.token.rawValue)
+            let reclaims = try await fixture.events(.reclaim)
+            #expect(reclaims.map(\.token) == [lease.token], "the dropped lease's end is in the history")
+            #expect(reclaims.first?.holder == "a")
+            #expect(reclaims.first?.detail?.contains("preparing its slot") == true)
+        }
+    }
+
+    @Test("a failed create or reset ends the would-be holder's lease with a reclaim event")
+    func failedPreparationEndsLeaseWithEvent() async throws {
+        try await withLedger { fixture in
+            try await fixture.makePool(maxSize: 2, onExhausted: .fail)
+            let created = try await fixture.ledger.acquire(fixture.request("maker"))
+            let createClaim = try #require(created.grant.createClaim)
+            try await fixture.ledger.failCreate(createClaim.slot, worker: .current, error: "disk full", cleanedUp: true)
+
+            try await fixture.makeIdleSlots(1)
+            try await fixture.makeDirtySlot()
+            let reset = try await fixture.ledger.acquire(fixture.request("resetter"))
+            let (resetLease, resetSlot) = try #require(reset.grant.resetClaim)
+            try await fixture.ledger.finishReset(resetSlot, worker: .current, error: "git failed", duration: .zero)
+
+            let reclaims = try await fixture.events(.reclaim)
+            #expect(reclaims.map(\.token) == [createClaim.lease.token, resetLease.token])
+            #expect(reclaims.map(\.holder) == ["maker", "resetter"])
+            #expect(reclaims.map { $0.detail ?? "" } == [
+                "its slot could not be made: disk full", "its slot could not be reset: git failed",
+            ])
+            #expect(try await fixture.ledger.leases(pool: "p").isEmpty)
+        }
+    }
 }
