@@ -70,6 +70,9 @@ extension Pool {
             }
             let problems = await backend.checkHealth(slot)
             guard !problems.isEmpty else { continue }
+            // A slot taken or reset while it was checked was in use, and what looked wrong (a git lock, say)
+            // may have been that use: judge it on another run, when it stands still.
+            guard try await ledger.slots(pool: name).first(where: { $0.id == slot.id }) == slot else { continue }
             let removable = slot.state != .leased
             findings.append(
                 Finding(kind: .unhealthySlot, slot: slot.name, path: slot.path,
