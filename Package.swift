@@ -75,6 +75,12 @@ let package = Package(
             dependencies: ["PoolCore", "Worktrees", "SheshaSQLite"],
             path: "Sources/PoolBench"
         ),
+        // The adversarial harness behind scripts/torture.sh: holders, maintenance and a killer, then a checker.
+        .executableTarget(
+            name: "pool-torture",
+            dependencies: ["PoolCore", "Worktrees", "SheshaSQLite", "CLinux"],
+            path: "Sources/PoolTorture"
+        ),
         .testTarget(
             name: "SheshaSQLiteTests",
             dependencies: ["SheshaSQLite", "PoolTesting"]
@@ -89,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["PoolCore", "PoolTesting", "shesha-pool"]
+            dependencies: ["PoolCore", "PoolTesting", "shesha-pool", "pool-torture"]
         ),
     ]
 )

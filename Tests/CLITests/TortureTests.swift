@@ -1,0 +1,62 @@
+import Foundation
+import PoolTesting
+import Testing
+
+/// A short run of the torture harness (Sources/PoolTorture): holders, maintenance commands and a killer
+/// on one pool of real worktrees, then its independent checker. The seed is fixed, so a failure replays
+/// with `scripts/torture.sh --seconds 35 --holders 8 --seed 20261201`.
+@Suite("torture")
+struct TortureTests {
+    static let seed = "20261201"
+
+    @Test("holders, maintenance and kills for 35 s leave no violation, and a forged overlap is caught")
+    func shortTorture() async throws {
+        try await withTemporaryFolder { folder in
+            let work = folder.appending(path: "work").path(percentEncoded: false)
+            let torture = try builtExecutable(named: "pool-torture")
+            let sheshaPool = try builtExecutable(named: "shesha-pool").path(percentEncoded: false)
+            let run = try ChildProcess(
+                executable: torture,
+                arguments: [
+                    "run", "--work", work, "--shesha-pool", sheshaPool, "--seed", Self.seed, "--seconds", "35",
+                    "--holders", "8", "--kill-every-ms", "1000",
+                ],
+                outputFolder: folder
+            )
+            let status = try await run.waitForExit(timeout: .seconds(600))
+            let result = try #require(Self.result(of: run.stdout), "no RESULT line: \(run.stdout)\n\(run.stderr)")
+            #expect(status == 0, "the checker found violations (seed \(Self.seed)):\n\(run.stdout)\n\(run.stderr)")
+            #expect(result["violations"] == 0, "\(run.stdout)")
+            #expect((result["cycles"] ?? 0) > 0, "no holder completed a cycle: \(run.stdout)")
+            #expect((result["holder-kills"] ?? 0) > 0, "the killer never hit a holder: \(run.stdout)")
+
+            // The checker must be able to fail: a forged tenure inside a real one overlaps it.
+            let log = try String(contentsOfFile: work + "/logs/holder-0001.log", encoding: .utf8)
+            let begin = try #require(log.split(separator: "\n").first { $0.hasPrefix("BEGIN ") })
+            let words = begin.split(separator: " ")
+            let path = String(words[1])
+            let start = try #require(Int64(words[3]))
+            try Data("BEGIN \(path) 999999999 \(start + 1)\nEND \(path) 999999999 \(start + 2)\n".utf8)
+                .write(to: URL(filePath: work + "/logs/holder-9999.log"))
+            let check = try ChildProcess(
+                executable: torture,
+                arguments: ["check", "--work", work, "--shesha-pool", sheshaPool],
+                outputFolder: folder
+            )
+            #expect(try await check.waitForExit(timeout: .seconds(300)) == 1, "\(check.stdout)\n\(check.stderr)")
+            #expect(check.stdout.contains("VIOLATION tenures overlap in \(path)"), "\(check.stdout)")
+            #expect(check.stdout.contains("token 999999999) has no acquire event"), "\(check.stdout)")
+        }
+    }
+
+    /// The counts of the report's last line, `RESULT cycles=… kills=… violations=…`.
+    static func result(of output: String) -> [String: Int]? {
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }) else { return nil }
+        var counts: [String: Int] = [:]
+        for pair in line.dropFirst("RESULT ".count).split(separator: " ") {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2, let value = Int(parts[1]) { counts[String(parts[0])] = value }
+        }
+        return counts
+    }
+}
