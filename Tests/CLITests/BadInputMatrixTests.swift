@@ -211,17 +211,7 @@ struct BadInputMatrixTests {
         case .pool, .missing:
             break
         case .foreign:
-            try python(
-                """
-                import sqlite3, sys
-                db = sqlite3.connect(sys.argv[1])
-                db.execute("CREATE TABLE recipe (id INTEGER PRIMARY KEY, title TEXT)")
-                db.execute("INSERT INTO recipe (title) VALUES ('bread')")
-                db.commit()
-                db.close()
-                """,
-                [path]
-            )
+            try makeForeignDatabase(at: path)
         case .truncated:
             // The pool's processes have all ended, so the log is folded in and the file is whole.
             let whole = try #require(FileManager.default.contents(atPath: fixture.databasePath))

@@ -205,17 +205,7 @@ struct BadInputTests {
     func foreignDatabase() async throws {
         try await withFixture { fixture in
             let file = fixture.folder.appending(path: "other.db").path(percentEncoded: false)
-            try python(
-                """
-                import sqlite3, sys
-                db = sqlite3.connect(sys.argv[1])
-                db.execute("CREATE TABLE invoice (id INTEGER PRIMARY KEY, amount REAL)")
-                db.execute("INSERT INTO invoice (amount) VALUES (12.5)")
-                db.commit()
-                db.close()
-                """,
-                [file]
-            )
+            try makeForeignDatabase(at: file)
             let bytes = try #require(FileManager.default.contents(atPath: file))
             let before = listing(of: fixture.folder)
             for arguments in [

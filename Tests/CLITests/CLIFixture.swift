@@ -288,3 +288,39 @@ func python(_ script: String, _ arguments: [String] = []) throws {
         throw ChildProcessError.exitedEarly(output: "python3", error: String(decoding: message, as: UTF8.self))
     }
 }
+
+/// Makes `path` a SQLite database of another program (one table of invoices), written by Python's SQLite.
+func makeForeignDatabase(at path: String) throws {
+    try python(
+        """
+        import sqlite3, sys
+        db = sqlite3.connect(sys.argv[1])
+        db.execute("CREATE TABLE invoice (id INTEGER PRIMARY KEY, amount REAL)")
+        db.execute("INSERT INTO invoice (amount) VALUES (12.5)")
+        db.commit()
+        db.close()
+        """,
+        [path]
+    )
+}
+
+/// The first column of the first row of `sql`, run by Python's SQLite, as a program other than ours would
+/// see the file. `readOnly` opens it so that it can never checkpoint or otherwise write it.
+func sqliteQuery(_ path: String, _ sql: String, readOnly: Bool = false) throws -> String {
+    let connect = readOnly
+        ? "sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)" : "sqlite3.connect(sys.argv[1])"
+    let process = Process()
+    process.executableURL = URL(filePath: "/usr/bin/env")
+    process.arguments = [
+        "python3", "-c", "import sqlite3, sys; print(\(connect).execute(sys.argv[2]).fetchone()[0])", path, sql,
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw ChildProcessError.exitedEarly(output: "python3 query", error: sql)
+    }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}

@@ -246,26 +246,11 @@ struct CrashPointTests {
             return path.lastPathComponent
         }.sorted()
     }
+}
 
-    /// The first column of the first row of `sql`, read by Python's sqlite3 through a read-only connection
-    /// (which never checkpoints or otherwise writes the database).
-    private func query(_ fixture: CLIFixture, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            "import sqlite3, sys; db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True); "
-                + "print(db.execute(sys.argv[2]).fetchone()[0])",
-            fixture.databasePath, sql,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ChildProcessError.exitedEarly(output: "python3 query", error: sql)
-        }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+extension CrashPointTests {
+    /// Read through a read-only connection, which never checkpoints or otherwise writes the database.
+    func query(_ fixture: CLIFixture, _ sql: String) throws -> String {
+        try sqliteQuery(fixture.databasePath, sql, readOnly: true)
     }
 }

@@ -114,17 +114,7 @@ struct ResourceFaultTests {
             if replacement == "text" {
                 try Data("a shopping list\n".utf8).write(to: URL(filePath: incoming))
             } else {
-                try python(
-                    """
-                    import sqlite3, sys
-                    db = sqlite3.connect(sys.argv[1])
-                    db.execute("CREATE TABLE invoice (id INTEGER PRIMARY KEY, amount REAL)")
-                    db.execute("INSERT INTO invoice (amount) VALUES (12.5)")
-                    db.commit()
-                    db.close()
-                    """,
-                    [incoming]
-                )
+                try makeForeignDatabase(at: incoming)
             }
             let bytes = try #require(FileManager.default.contents(atPath: incoming))
             // As `mv other.db pool.db` does: the running process keeps the old file open.
@@ -320,21 +310,4 @@ extension CLIFixture {
 /// `PRAGMA integrity_check`, by Python's own SQLite, as a program other than ours would see the file.
 func integrityCheck(_ path: String) throws -> String {
     try sqliteQuery(path, "PRAGMA integrity_check")
-}
-
-/// The first column of the first row of `sql`, run by Python's SQLite.
-func sqliteQuery(_ path: String, _ sql: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(filePath: "/usr/bin/env")
-    process.arguments = [
-        "python3", "-c",
-        "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])",
-        path, sql,
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
