@@ -104,6 +104,10 @@ public struct GitBackend: ResourceBackend {
         try await git.run(["worktree", "prune"], in: settings.repository)
     }
 
+    /// A git lock younger than this is taken for a git command still running in the slot (a holder's, or a
+    /// reset's), not for one that died: doctor runs beside busy holders.
+    static let staleLockAge: TimeInterval = 5 * 60
+
     public func checkHealth(_ slot: Slot) async -> [String] {
         var problems: [String] = []
         var isFolder: ObjCBool = false
@@ -122,7 +126,9 @@ public struct GitBackend: ResourceBackend {
             }
             let lock = try await git.run(["rev-parse", "--path-format=absolute", "--git-path", "index.lock"], in: slot.path)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            if FileManager.default.fileExists(atPath: lock) {
+            if let modified = try? FileManager.default.attributesOfItem(atPath: lock)[.modificationDate] as? Date,
+                Date().timeIntervalSince(modified) >= Self.staleLockAge
+            {
                 problems.append("stale \(lock) (a git command died mid-way)")
             }
         } catch {

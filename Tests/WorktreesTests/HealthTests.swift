@@ -48,12 +48,15 @@ struct HealthTests {
         }
     }
 
-    @Test("a stale index.lock is reported")
+    @Test("a stale index.lock is reported; a fresh one is a git command at work, and is not")
     func staleIndexLock() async throws {
         try await withWorktreeFixture { fixture in
             let (pool, slot) = try await poolWithOneSlot(fixture)
             let lock = try gitPath("index.lock", at: slot.path)
             try writeFile("", to: lock)
+            #expect(await pool.pool.backend.checkHealth(slot) == [])
+
+            try makeStale(lock)
             let problems = await pool.pool.backend.checkHealth(slot)
             #expect(problems.count == 1)
             #expect(problems.first?.contains("stale") == true)
@@ -65,7 +68,7 @@ struct HealthTests {
     func doctorRemovesUnhealthySlot() async throws {
         try await withWorktreeFixture { fixture in
             let (pool, slot) = try await poolWithOneSlot(fixture)
-            try writeFile("", to: try gitPath("index.lock", at: slot.path))
+            try makeStale(try writeLock(at: slot.path))
 
             let findings = try await pool.pool.doctor(fix: false)
             #expect(findings.count == 1)
@@ -91,7 +94,7 @@ struct HealthTests {
         try await withWorktreeFixture { fixture in
             let pool = try await fixture.makePool()
             let lease = try await pool.pool.acquire(holder: "h")
-            try writeFile("", to: try gitPath("index.lock", at: lease.path))
+            try makeStale(try writeLock(at: lease.path))
 
             let findings = try await pool.pool.doctor(fix: true)
 
@@ -103,4 +106,16 @@ struct HealthTests {
             #expect(try await fixture.ledger.lease(pool: "wt", holder: "h")?.token == lease.token)
         }
     }
+}
+
+/// Writes an empty `index.lock` in the worktree at `path`; returns its path.
+private func writeLock(at path: String) throws -> String {
+    let lock = try gitPath("index.lock", at: path)
+    try writeFile("", to: lock)
+    return lock
+}
+
+/// Dates a git lock an hour back, as one left by a git command that died.
+private func makeStale(_ lock: String) throws {
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)], ofItemAtPath: lock)
 }
