@@ -45,7 +45,7 @@ final class LedgerConnection: Sendable {
         try await run(.read, body)
     }
 
-    fileprivate enum Transaction {
+    private enum Transaction {
         case write, read
     }
 
