@@ -1,17 +1,18 @@
 import Foundation
+import Glibc
 
 /// stdout carries results only; messages and progress go to stderr.
 enum Console {
     static func output(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(text + "\n", to: STDOUT_FILENO)
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(("shesha-pool: " + text + "\n").utf8))
+        write("shesha-pool: " + text + "\n", to: STDERR_FILENO)
     }
 
     static func message(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        write(text + "\n", to: STDERR_FILENO)
     }
 
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
@@ -21,7 +22,21 @@ enum Console {
         guard stderrIsTerminal else { return { _, _ in } }
         return { done, total in
             let end = done == total ? "\n" : ""
-            FileHandle.standardError.write(Data("\r\(label) \(done)/\(total)\(end)".utf8))
+            write("\r\(label) \(done)/\(total)\(end)", to: STDERR_FILENO)
+        }
+    }
+
+    /// Writes all of `text`. A stream that cannot take it (closed, or past a file size limit) loses the text
+    /// but does not stop the command, whose exit status still tells what happened; FileHandle.write traps.
+    private static func write(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            bytes = bytes.dropFirst(written)
         }
     }
 
