@@ -38,8 +38,23 @@ struct SheshaPool: AsyncParsableCommand {
         // write fails with EFBIG, reported like any other error. A handler, unlike SIG_IGN, is reset by
         // exec, so git and `run`'s command keep the default.
         signal(SIGXFSZ) { _ in }
+        var command: any ParsableCommand
         do {
-            var command = try await asyncParseAsRoot()
+            command = try await asyncParseAsRoot()
+        } catch {
+            // The parser takes `-1` for an option, and then reports a value as missing. (Words after `--`
+            // belong to `run`'s command.)
+            let ownWords = Array(CommandLine.arguments.dropFirst().prefix { $0 != "--" })
+            if exitCode(for: error) == .validationFailure,
+                let index = ownWords.firstIndex(where: { Int($0) ?? 0 < 0 })
+            {
+                let subject = index > 0 && ownWords[index - 1].hasPrefix("--") ? ownWords[index - 1] : "the count"
+                Console.error("\(subject) cannot be negative (got \(ownWords[index]))")
+                exit(withError: ExitCode(ExitCodes.usage))
+            }
+            exit(withError: error)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -36,12 +36,13 @@ struct BadInputTests {
     static let usageErrors: [BadCall] = [
         // Counts.
         BadCall(["expand", "0"], 64, "between 1 and 10000 (got 0)"),
-        BadCall(["expand", "-1"], 64, "<count>"),
+        BadCall(["expand", "-1"], 64, "the count cannot be negative (got -1)"),
+        BadCall(["expand", "2", "--parallel", "-3"], 64, "--parallel cannot be negative (got -3)"),
         BadCall(["expand", "99999"], 64, "between 1 and 10000 (got 99999)"),
         BadCall(["expand", "two"], 64, "two"),
         BadCall(["expand", "2", "--parallel", "0"], 64, "--parallel"),
         BadCall(["shrink", "0"], 64, "between 1 and 10000 (got 0)"),
-        BadCall(["shrink", "-1"], 64, "<count>"),
+        BadCall(["shrink", "-1"], 64, "the count cannot be negative (got -1)"),
         // Holder names.
         BadCall(["acquire", "--holder", "a/b", "--owner-pid", me], 64, "invalid holder name 'a/b'"),
         BadCall(["acquire", "--holder", "..", "--owner-pid", me], 64, "invalid holder name '..'"),
