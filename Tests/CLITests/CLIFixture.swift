@@ -274,19 +274,25 @@ func eventually(
     return try await condition()
 }
 
-/// Runs a Python 3 script (for databases that only another program would write).
-func python(_ script: String, _ arguments: [String] = []) throws {
+/// Runs a Python 3 script (for databases that only another program would write, or read); returns what it
+/// printed, trimmed.
+@discardableResult
+func python(_ script: String, _ arguments: [String] = []) throws -> String {
     let process = Process()
     process.executableURL = URL(filePath: "/usr/bin/env")
     process.arguments = ["python3", "-c", script] + arguments
+    let output = Pipe()
     let errors = Pipe()
+    process.standardOutput = output
     process.standardError = errors
     try process.run()
+    let printed = output.fileHandleForReading.readDataToEndOfFile()
     let message = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
         throw ChildProcessError.exitedEarly(output: "python3", error: String(decoding: message, as: UTF8.self))
     }
+    return String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// Makes `path` a SQLite database of another program (one table of invoices), written by Python's SQLite.
@@ -309,18 +315,5 @@ func makeForeignDatabase(at path: String) throws {
 func sqliteQuery(_ path: String, _ sql: String, readOnly: Bool = false) throws -> String {
     let connect = readOnly
         ? "sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)" : "sqlite3.connect(sys.argv[1])"
-    let process = Process()
-    process.executableURL = URL(filePath: "/usr/bin/env")
-    process.arguments = [
-        "python3", "-c", "import sqlite3, sys; print(\(connect).execute(sys.argv[2]).fetchone()[0])", path, sql,
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ChildProcessError.exitedEarly(output: "python3 query", error: sql)
-    }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return try python("import sqlite3, sys; print(\(connect).execute(sys.argv[2]).fetchone()[0])", [path, sql])
 }

@@ -19,13 +19,8 @@ struct WriteGateTests {
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
             #expect(first.tryLock())
-            let takenElsewhere = Mutex<Bool?>(nil)
-            let thread = Thread {
-                takenElsewhere.withLock { $0 = second.tryLock() }
-            }
-            thread.start()
-            while takenElsewhere.withLock({ $0 }) == nil { usleep(1_000) }
-            #expect(takenElsewhere.withLock { $0 } == false, "a second opener sees the gate taken")
+            let takenElsewhere = OnAnotherThread { second.tryLock() }
+            #expect(takenElsewhere.wait() == false, "a second opener sees the gate taken")
             first.unlock()
             #expect(second.tryLock(), "and free once unlocked")
             second.unlock()
@@ -40,17 +35,15 @@ struct WriteGateTests {
             let waiter = try WriteGate(databasePath: database)
             #expect(holder.tryLock())
 
-            let outcome = Mutex<Bool?>(nil)
-            Thread.detachNewThread {
+            let outcome = OnAnotherThread {
                 let got = waiter.lock(timeout: .seconds(60))
-                outcome.withLock { $0 = got }
                 if got { waiter.unlock() }
+                return got
             }
             usleep(200_000)
-            #expect(outcome.withLock { $0 } == nil, "still waiting while the gate is held")
+            #expect(outcome.result == nil, "still waiting while the gate is held")
             holder.unlock()
-            while outcome.withLock({ $0 }) == nil { usleep(1_000) }
-            #expect(outcome.withLock { $0 } == true)
+            #expect(outcome.wait() == true)
         }
     }
 
@@ -63,15 +56,13 @@ struct WriteGateTests {
             #expect(holder.tryLock())
             defer { holder.unlock() }
 
-            let result = Mutex<(Bool, Duration)?>(nil)
-            Thread.detachNewThread {
+            let result = OnAnotherThread {
                 let clock = ContinuousClock()
                 let start = clock.now
                 let got = waiter.lock(timeout: .milliseconds(300))
-                result.withLock { $0 = (got, clock.now - start) }
+                return (got, clock.now - start)
             }
-            while result.withLock({ $0 }) == nil { usleep(1_000) }
-            let (got, waited) = try #require(result.withLock { $0 })
+            let (got, waited) = result.wait()
             #expect(!got)
             #expect(waited >= .milliseconds(250), "gave up after \(waited)")
         }
@@ -83,5 +74,27 @@ struct WriteGateTests {
             _ = try WriteGate(databasePath: "/nonexistent-folder/test.db")
         }
         #expect(error.message.contains("/nonexistent-folder/test.db-gate"))
+    }
+}
+
+/// Runs `body` on a thread of its own (a gate belongs to the thread that locked it) and hands back its result.
+final class OnAnotherThread<T: Sendable>: Sendable {
+    private let outcome = Mutex<T?>(nil)
+
+    init(_ body: @escaping @Sendable () -> T) {
+        Thread.detachNewThread {
+            let value = body()
+            self.outcome.withLock { $0 = value }
+        }
+    }
+
+    /// The result, or nil while `body` runs.
+    var result: T? { outcome.withLock { $0 } }
+
+    func wait() -> T {
+        while true {
+            if let value = result { return value }
+            usleep(1_000)
+        }
     }
 }
