@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PoolCore
 import Worktrees
 
 /// The independent checker, run after every child has stopped. It first lets `shesha-pool cleanup` and

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PoolCore
 import Worktrees
 
 /// Where one torture run keeps everything: the repository, the pool's slots, the database and the logs.

@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 
 /// Runs the git command line. Every call names its folder explicitly (`git -C`), and output is parsed
 /// from porcelain formats only.

@@ -1,4 +1,5 @@
 import Glibc
+import PoolCore
 import Worktrees
 
 /// A child process started with posix_spawn. It inherits the environment; stdout and stderr are inherited
