@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SheshaSQLite", targets: ["SheshaSQLite"]),
         .library(name: "PoolCore", targets: ["PoolCore"]),
         .library(name: "Worktrees", targets: ["Worktrees"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
         .executable(name: "shesha-pool", targets: ["shesha-pool"]),
     ],
     dependencies: [
@@ -48,11 +49,18 @@ let package = Package(
             name: "Worktrees",
             dependencies: ["PoolCore"]
         ),
+        // Sandboxes running a Python REPL (bubblewrap, podman/docker, or a plain process) and their pool.
+        .target(
+            name: "Sandbox",
+            dependencies: ["PoolCore", "CLinux"],
+            resources: [.embedInCode("Runner/repl_runner.py")]
+        ),
         .executableTarget(
             name: "shesha-pool",
             dependencies: [
                 "PoolCore",
                 "Worktrees",
+                "Sandbox",
                 "CLinux",
                 "SheshaSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,13 +80,13 @@ let package = Package(
         // The benchmarks behind scripts/bench.sh: ledger, scale, worktrees, startup.
         .executableTarget(
             name: "pool-bench",
-            dependencies: ["PoolCore", "Worktrees", "SheshaSQLite"],
+            dependencies: ["PoolCore", "Worktrees", "Sandbox", "SheshaSQLite"],
             path: "Sources/PoolBench"
         ),
         // The adversarial harness behind scripts/torture.sh: holders, maintenance and a killer, then a checker.
         .executableTarget(
             name: "pool-torture",
-            dependencies: ["PoolCore", "Worktrees", "SheshaSQLite", "CLinux"],
+            dependencies: ["PoolCore", "Worktrees", "Sandbox", "SheshaSQLite", "CLinux"],
             path: "Sources/PoolTorture"
         ),
         .testTarget(
@@ -92,6 +100,10 @@ let package = Package(
         .testTarget(
             name: "WorktreesTests",
             dependencies: ["Worktrees", "PoolCore", "PoolTesting"]
+        ),
+        .testTarget(
+            name: "SandboxTests",
+            dependencies: ["Sandbox", "PoolCore", "PoolTesting"]
         ),
         .testTarget(
             name: "CLITests",

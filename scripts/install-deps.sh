@@ -4,7 +4,14 @@ set -euo pipefail
 missing=()
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev pkg-config)
 command -v git >/dev/null 2>&1 || missing+=(git)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# Sandboxes: bubblewrap is the default backend; podman (with runc) is tested when it can run.
+# setpriv (util-linux) hands a root host's sandboxes to an unprivileged user.
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v runc >/dev/null 2>&1 || missing+=(runc)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+# The sandboxes run the system's Python (/usr/bin/python3), whatever python3 PATH finds first.
+[ -x /usr/bin/python3 ] || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing ${missing[*]}" >&2

@@ -7,6 +7,14 @@
 
 // glibc 2.29+ has this, but declares it only under _GNU_SOURCE, which Swift's Glibc module does not set.
 extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+// glibc 2.34+, same story: close every descriptor from `from` up in the child.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
+// glibc declares POSIX_SPAWN_SETSID (2.26+) only under _GNU_SOURCE too; 0x80 is its value there.
+#ifndef POSIX_SPAWN_SETSID
+#define POSIX_SPAWN_SETSID 0x80
+#endif
+static const short clinux_posix_spawn_setsid = POSIX_SPAWN_SETSID;
 
 // prctl is variadic, which Swift cannot call: ask the kernel to send `signal` to this process when its
 // parent dies (kept across execve).

@@ -138,7 +138,7 @@ public final class Pool: Sendable {
 
     /// Renews a TTL lease every third of its TTL until cancelled, so it lives as long as its holder.
     /// A failed renewal (the lease was lost) is logged: the holder is no longer protected.
-    private func renewInBackground(_ lease: Lease, ttl: Duration) -> Task<Void, Never> {
+    public func renewInBackground(_ lease: Lease, ttl: Duration) -> Task<Void, Never> {
         Task { [self] in
             while !Task.isCancelled {
                 do {

@@ -1,0 +1,213 @@
+import Dispatch
+
+/// Talks to one sandbox's REPL runner over its Unix socket: sets up documents, executes code, answers
+/// the code's `llm_query` calls, resets the namespace.
+///
+/// The socket is connected on first use (or by `connect(timeout:)`) and kept until `close()`; the
+/// runner's namespace outlives the connection, so another executor (or process) can carry on later.
+/// Calls run one at a time, in order. Blocking socket work runs on the executor's own dispatch queue,
+/// never on Swift's cooperative threads.
+///
+/// A runner that breaks the protocol (see `SandboxProtocolError`) or does not answer in time makes the
+/// executor unusable: the connection is closed, `protocolError` is set, every later call fails at once
+/// with it, and `needsDiscard` tells the pool to destroy the sandbox.
+public actor ContainerExecutor {
+    /// Answers an `llm_query(instruction, content)` from the code; a thrown error raises RuntimeError
+    /// with its description inside the code.
+    public typealias LLMQueryHandler = @Sendable (_ instruction: String, _ content: String) async throws -> String
+
+    public nonisolated let socketPath: String
+    /// Why the executor stopped, if it did.
+    public private(set) var protocolError: SandboxProtocolError?
+    private var hitLimit = false
+    private var llmQueryHandler: LLMQueryHandler?
+    private var channel: LineChannel?
+    private let queue = DispatchQueue(label: "shesha-pool.container-executor")
+    private var isBusy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// True after a protocol error, or after code ran into a resource limit: the sandbox must not be
+    /// handed to anyone else.
+    public var needsDiscard: Bool { protocolError != nil || hitLimit }
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+
+    public func setLLMQueryHandler(_ handler: LLMQueryHandler?) {
+        llmQueryHandler = handler
+    }
+
+    /// Connects now, waiting up to `timeout` for a runner to accept (a starting sandbox may not listen
+    /// yet). Does nothing when connected.
+    public func connect(timeout: Duration = .seconds(10)) async throws(SandboxProtocolError) {
+        try await exclusively { () async throws(SandboxProtocolError) in
+            _ = try await connectedChannel(Deadline("connect", timeout: timeout))
+        }
+    }
+
+    public func ping(timeout: Duration = .seconds(10)) async throws(SandboxProtocolError) {
+        try await request(.ping, expecting: "pong", deadline: Deadline("ping", timeout: timeout))
+    }
+
+    /// Sets the variable `context` to `documents` in the namespace.
+    public func setupContext(_ documents: [String], timeout: Duration = .seconds(30)) async throws(SandboxProtocolError)
+    {
+        try await request(.setup(context: documents), expecting: "ok", deadline: Deadline("setup", timeout: timeout))
+    }
+
+    /// Clears the namespace (builtins and helpers stay, `context` becomes empty), stops the processes the
+    /// code started and empties the box.
+    public func resetNamespace(timeout: Duration = .seconds(30)) async throws(SandboxProtocolError) {
+        try await request(.reset, expecting: "ok", deadline: Deadline("reset", timeout: timeout))
+    }
+
+    /// Runs `code` in the namespace. Never throws: a failure of the host (a protocol error, the
+    /// deadline) comes back as a result with status `.error` and `failure` set.
+    ///
+    /// `timeout` covers the whole call, `llm_query` round trips included, except the time the host's
+    /// `LLMQueryHandler` takes to answer.
+    public func execute(code: String, timeout: Duration) async -> ExecutionResult {
+        do {
+            return try await exclusively { () async throws(SandboxProtocolError) in
+                var deadline = Deadline("execute", timeout: timeout)
+                let channel = try await connectedChannel(deadline)
+                try await send(.execute(code: code), on: channel, deadline: deadline)
+                while true {
+                    switch try await receive(on: channel, deadline: deadline) {
+                    case .llmQuery(let instruction, let content):
+                        let asked = ContinuousClock.now
+                        let answer = await answer(instruction: instruction, content: content)
+                        deadline.extend(by: .now - asked)
+                        try await send(answer, on: channel, deadline: deadline)
+                    case .result(let result):
+                        hitLimit = hitLimit || result.limitHit
+                        return result
+                    case .error(let message):
+                        throw .requestRejected(message)
+                    case let other:
+                        throw .unexpectedMessage(type: other.type, expected: "\"llm_query\" or \"result\"")
+                    }
+                }
+            }
+        } catch {
+            return ExecutionResult(failure: error)
+        }
+    }
+
+    /// Closes the connection (after the call in progress, if any). A later call connects again, unless
+    /// a protocol error ended the executor.
+    public func close() async {
+        await acquire()
+        channel?.close()
+        channel = nil
+        release()
+    }
+
+    // MARK: Requests
+
+    private func request(
+        _ message: HostMessage,
+        expecting reply: String,
+        deadline: Deadline
+    )
+        async throws(SandboxProtocolError)
+    {
+        try await exclusively { () async throws(SandboxProtocolError) in
+            let channel = try await connectedChannel(deadline)
+            try await send(message, on: channel, deadline: deadline)
+            let answer = try await receive(on: channel, deadline: deadline)
+            if case .error(let message) = answer { throw .requestRejected(message) }
+            guard answer.type == reply else { throw .unexpectedMessage(type: answer.type, expected: "\"\(reply)\"") }
+        }
+    }
+
+    private func answer(instruction: String, content: String) async -> HostMessage {
+        guard let llmQueryHandler else { return .llmError("no llm_query handler is set on the host") }
+        do {
+            return .llmAnswer(try await llmQueryHandler(instruction, content))
+        } catch {
+            return .llmError("\(error)")
+        }
+    }
+
+    private func connectedChannel(_ deadline: Deadline) async throws(SandboxProtocolError) -> LineChannel {
+        if let channel { return channel }
+        let path = socketPath
+        let channel = try await onQueue { () throws(SandboxProtocolError) in
+            try LineChannel.connect(to: path, deadline: deadline)
+        }
+        self.channel = channel
+        return channel
+    }
+
+    private func send(
+        _ message: HostMessage,
+        on channel: LineChannel,
+        deadline: Deadline
+    )
+        async throws(SandboxProtocolError)
+    {
+        let line = message.line()
+        try await onQueue { () throws(SandboxProtocolError) in try channel.send(line, deadline: deadline) }
+    }
+
+    private func receive(
+        on channel: LineChannel,
+        deadline: Deadline
+    ) async throws(SandboxProtocolError)
+        -> RunnerMessage
+    {
+        let line = try await onQueue { () throws(SandboxProtocolError) in try channel.receiveLine(deadline: deadline) }
+        return try RunnerMessage.parse(line)
+    }
+
+    /// Runs blocking socket work on the executor's queue and waits for it without holding a thread.
+    private func onQueue<T: Sendable>(
+        _ work: @escaping @Sendable () throws(SandboxProtocolError) -> T
+    ) async throws(SandboxProtocolError) -> T {
+        let outcome = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<T, SandboxProtocolError>, Never>) in
+            queue.async { continuation.resume(returning: Result(catching: work)) }
+        }
+        return try outcome.get()
+    }
+
+    // MARK: One call at a time
+
+    /// Runs `body` alone (the actor would otherwise interleave calls at their awaits, mixing their lines on
+    /// the socket), after failing fast on an earlier protocol error; a new protocol error ends the executor.
+    private func exclusively<T>(
+        _ body: () async throws(SandboxProtocolError) -> T
+    ) async throws(SandboxProtocolError) -> T {
+        await acquire()
+        defer { release() }
+        if let protocolError { throw protocolError }
+        do {
+            return try await body()
+        } catch {
+            if !error.isRetryable {
+                protocolError = error
+            }
+            channel?.close()
+            channel = nil
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        guard isBusy else {
+            isBusy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            isBusy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,30 @@
+/// When a blocking call to the runner gives up, and what it then reports.
+struct Deadline: Sendable {
+    /// What the call was doing, for the error ("execute", "ping"...).
+    let operation: String
+    private(set) var timeout: Duration
+    private(set) var instant: ContinuousClock.Instant
+
+    init(_ operation: String, timeout: Duration) {
+        self.operation = operation
+        self.timeout = timeout
+        instant = .now + timeout
+    }
+
+    /// Moves the deadline later, for time that must not count (the host's own llm_query handler).
+    mutating func extend(by duration: Duration) {
+        instant += duration
+        timeout += duration
+    }
+
+    /// Milliseconds left for poll(2), rounded up so a poll never wakes just before the deadline; nil once
+    /// it has passed.
+    var pollMilliseconds: Int32? {
+        let left = instant - .now
+        guard left > .zero else { return nil }
+        let milliseconds = (left + .nanoseconds(999_999)) / .milliseconds(1)
+        return Int32(clamping: Int(milliseconds))
+    }
+
+    var expired: SandboxProtocolError { .timedOut(operation: operation, after: timeout) }
+}

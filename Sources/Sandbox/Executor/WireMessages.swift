@@ -1,0 +1,160 @@
+import Foundation
+
+/// What the host sends the runner: one JSON object per line (the sandbox spec's protocol).
+enum HostMessage: Encodable {
+    case ping
+    case setup(context: [String])
+    case reset
+    case execute(code: String)
+    case llmAnswer(String)
+    case llmError(String)
+
+    private enum Key: String, CodingKey {
+        case type, context, code, answer, error
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        switch self {
+        case .ping:
+            try container.encode("ping", forKey: .type)
+        case .setup(let context):
+            try container.encode("setup", forKey: .type)
+            try container.encode(context, forKey: .context)
+        case .reset:
+            try container.encode("reset", forKey: .type)
+        case .execute(let code):
+            try container.encode("execute", forKey: .type)
+            try container.encode(code, forKey: .code)
+        case .llmAnswer(let answer):
+            try container.encode("llm_answer", forKey: .type)
+            try container.encode(answer, forKey: .answer)
+        case .llmError(let error):
+            try container.encode("llm_answer", forKey: .type)
+            try container.encode(error, forKey: .error)
+        }
+    }
+
+    /// The message as one line, newline included.
+    func line() -> [UInt8] {
+        // Encoding strings and arrays of strings cannot fail.
+        var bytes = [UInt8](try! JSONEncoder().encode(self))
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+}
+
+/// What the runner sends the host.
+enum RunnerMessage: Decodable {
+    case pong
+    case ok
+    /// The runner found the host's request bad.
+    case error(message: String)
+    case llmQuery(instruction: String, content: String)
+    case result(ExecutionResult)
+    /// A type the protocol does not have.
+    case other(type: String)
+
+    var type: String {
+        switch self {
+        case .pong: "pong"
+        case .ok: "ok"
+        case .error: "error"
+        case .llmQuery: "llm_query"
+        case .result: "result"
+        case .other(let type): type
+        }
+    }
+
+    private enum Key: String, CodingKey {
+        case type, message, instruction, content
+        case status, stdout, stderr, value, error
+        case finalAnswer = "final_answer"
+        case finalVar = "final_var"
+        case finalValue = "final_value"
+        case limitHit = "limit_hit"
+    }
+
+    private enum ErrorKey: String, CodingKey {
+        case type, message, traceback
+    }
+
+    /// Every field the protocol names must be present; `decode(String?.self, …)` (not `decodeIfPresent`)
+    /// refuses a missing key and takes only null for "not applicable".
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        let type = try container.decode(String.self, forKey: .type)
+        switch type {
+        case "pong":
+            self = .pong
+        case "ok":
+            self = .ok
+        case "error":
+            self = .error(message: try container.decode(String.self, forKey: .message))
+        case "llm_query":
+            self = .llmQuery(
+                instruction: try container.decode(String.self, forKey: .instruction),
+                content: try container.decode(String.self, forKey: .content)
+            )
+        case "result":
+            var exception: ExecutionResult.PythonException?
+            if try !container.decodeNil(forKey: .error) {
+                let error = try container.nestedContainer(keyedBy: ErrorKey.self, forKey: .error)
+                exception = ExecutionResult.PythonException(
+                    type: try error.decode(String.self, forKey: .type),
+                    message: try error.decode(String.self, forKey: .message),
+                    traceback: try error.decode(String.self, forKey: .traceback)
+                )
+            }
+            self = .result(
+                ExecutionResult(
+                    status: try container.decode(ExecutionResult.Status.self, forKey: .status),
+                    stdout: try container.decode(String.self, forKey: .stdout),
+                    stderr: try container.decode(String.self, forKey: .stderr),
+                    value: try container.decode(String?.self, forKey: .value),
+                    error: exception,
+                    finalAnswer: try container.decode(String?.self, forKey: .finalAnswer),
+                    finalVar: try container.decode(String?.self, forKey: .finalVar),
+                    finalValue: try container.decode(String?.self, forKey: .finalValue),
+                    limitHit: try container.decode(Bool.self, forKey: .limitHit)
+                )
+            )
+        default:
+            self = .other(type: type)
+        }
+    }
+
+    /// Reads one line (already checked to be UTF-8).
+    static func parse(_ line: String) throws(SandboxProtocolError) -> RunnerMessage {
+        do {
+            return try JSONDecoder().decode(RunnerMessage.self, from: Data(line.utf8))
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            throw .invalidJSON(context.underlyingError.map { "\($0)" } ?? context.debugDescription)
+        } catch let error as DecodingError {
+            throw .malformedMessage(Self.explain(error))
+        } catch {
+            throw .malformedMessage("\(error)")
+        }
+    }
+
+    /// "missing field 'stdout'" rather than DecodingError's dump.
+    private static func explain(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.isEmpty ? "the message" : "field '" + codingPath.map(\.stringValue).joined(separator: ".") + "'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing field '"
+                + (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+                + "'"
+        case .typeMismatch(_, let context):
+            return "\(path(context.codingPath)) has the wrong type: \(context.debugDescription)"
+        case .valueNotFound(_, let context):
+            return "\(path(context.codingPath)) is null: \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
