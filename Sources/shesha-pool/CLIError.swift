@@ -7,6 +7,7 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
     case unsupportedKind(pool: String, kind: String)
     case notOwner(holder: String, owner: String)
     case commandNotFound(String)
+    case sandboxDiscarded(holder: String, reason: String)
 
     var description: String {
         switch self {
@@ -15,6 +16,8 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
         case .emptyDatabase(let path):
             return "\(path) is an empty file, not a shesha-pool database; create a pool in it with "
                 + "`shesha-pool init`, or pass the right --db"
+        case .sandboxDiscarded(let holder, let reason):
+            return "\(holder)'s sandbox was discarded and its lease ended (\(reason)); acquire a new one"
         case .unsupportedKind(let pool, let kind):
             return "pool '\(pool)' holds \(kind) slots, which this command does not handle yet"
         case .notOwner(let holder, let owner):

@@ -15,6 +15,15 @@ enum Console {
         write(text + "\n", to: STDERR_FILENO)
     }
 
+    /// Passes on text as it is (a sandbox's own output), with no prefix and no added newline.
+    static func passOutput(_ text: String) {
+        write(text, to: STDOUT_FILENO)
+    }
+
+    static func passError(_ text: String) {
+        write(text, to: STDERR_FILENO)
+    }
+
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// A progress reporter that redraws one line on a terminal and prints nothing on a pipe.

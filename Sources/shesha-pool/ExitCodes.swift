@@ -1,5 +1,6 @@
 import Glibc
 import PoolCore
+import Sandbox
 import SheshaSQLite
 import Worktrees
 
@@ -41,7 +42,12 @@ enum ExitCodes {
             case .emptyDatabase: return dataError
             case .unsupportedKind: return unavailable
             case .commandNotFound: return 127
+            case .sandboxDiscarded: return failure
             }
+        case is SandboxUnavailable:
+            return unavailable
+        case is SandboxStartFailed, is SandboxProtocolError:
+            return failure
         default:
             return nil
         }

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 public import PoolCore
+import Sandbox
 import Worktrees
 
 extension ExhaustionPolicy: ExpressibleByArgument {}
@@ -9,7 +10,7 @@ extension SheshaPool {
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a pool.",
-            subcommands: [InitWorktree.self]
+            subcommands: [InitWorktree.self, InitContainer.self]
         )
     }
 
@@ -77,26 +78,15 @@ extension SheshaPool {
         }
 
         func run() async throws {
-            let databasePath = global.databasePath
-            // In an existing database, a pool of that name is the real problem; report it before the
-            // checks below (whose "slot folder is not empty" would otherwise hide it).
-            var existingLedger: SQLiteLedger?
-            if FileManager.default.fileExists(atPath: databasePath) {
-                let ledger = try SQLiteLedger(path: databasePath)
-                if try await ledger.poolNames().contains(global.poolName) {
-                    throw PoolError.poolExists(global.poolName)
-                }
-                existingLedger = ledger
-            }
-            let slotFolder = dir.map { URL(filePath: $0).standardizedFileURL.path(percentEncoded: false) }
-                ?? URL(filePath: databasePath).deletingLastPathComponent().appending(path: global.poolName).path(percentEncoded: false)
+            let existingLedger = try await PoolCreation.existingLedger(global)
+            let slotFolder = PoolCreation.slotFolder(global, dir: dir)
             // Everything about the repository is checked before the database is created.
             let definition = try await WorktreePool.prepare(
                 name: global.poolName, repository: repo, baseRef: base, slotFolder: slotFolder,
                 maxSize: maxSize, minIdle: minIdle, onExhausted: onExhausted, setup: setup,
                 cleanIgnored: ignored == .cleanIgnored, lockfiles: lockfile
             )
-            let ledger = try existingLedger ?? SQLiteLedger(path: databasePath)
+            let ledger = try existingLedger ?? SQLiteLedger(path: global.databasePath)
             try await ledger.createPool(definition)
             let config = try WorktreeConfig(json: definition.config)
             Console.message(
@@ -109,7 +99,7 @@ extension SheshaPool {
                 try Expand.reportOutcome(report)
             }
             if json {
-                Console.output(try Console.json(PoolSettings(definition: definition, worktree: config)))
+                Console.output(try Console.json(PoolSettings(definition: definition, worktree: config, container: nil)))
             }
         }
     }
@@ -124,8 +114,9 @@ struct PoolSettings: Encodable {
     var minIdle: Int
     var onExhausted: String
     var worktree: WorktreeConfig?
+    var container: ContainerConfig?
 
-    init(definition: PoolDefinition, worktree: WorktreeConfig?) {
+    init(definition: PoolDefinition, worktree: WorktreeConfig?, container: ContainerConfig?) {
         name = definition.name
         kind = definition.kind
         slotFolder = definition.slotFolder
@@ -133,5 +124,29 @@ struct PoolSettings: Encodable {
         minIdle = definition.minIdle
         onExhausted = definition.onExhausted.rawValue
         self.worktree = worktree
+        self.container = container
+    }
+}
+
+/// What every `init` does before and after its kind's own checks.
+enum PoolCreation {
+    /// The database's ledger when the file exists, after checking it has no pool of this name: in an
+    /// existing database that is the real problem, so it is reported before the kind's checks (whose
+    /// "slot folder is not empty" would otherwise hide it). Nil when there is no database yet, which is
+    /// only created once everything else has been checked.
+    static func existingLedger(_ global: GlobalOptions) async throws -> SQLiteLedger? {
+        guard FileManager.default.fileExists(atPath: global.databasePath) else { return nil }
+        let ledger = try SQLiteLedger(path: global.databasePath)
+        if try await ledger.poolNames().contains(global.poolName) {
+            throw PoolError.poolExists(global.poolName)
+        }
+        return ledger
+    }
+
+    /// --dir, or a folder named after the pool beside the database.
+    static func slotFolder(_ global: GlobalOptions, dir: String?) -> String {
+        dir.map { URL(filePath: $0).standardizedFileURL.path(percentEncoded: false) }
+            ?? URL(filePath: global.databasePath).deletingLastPathComponent().appending(path: global.poolName)
+                .path(percentEncoded: false)
     }
 }

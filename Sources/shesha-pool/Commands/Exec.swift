@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import PoolCore
+import Sandbox
+
+extension SheshaPool {
+    struct Exec: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run Python in the sandbox a holder has leased.",
+            discussion: """
+                The code runs in the holder's sandbox, whose names persist from one exec to the next until \
+                the lease ends, so a shell can drive a sandbox across several calls:
+
+                  shesha-pool acquire --holder job1 --owner-pid $$ >/dev/null
+                  shesha-pool exec --holder job1 'x = 40'
+                  shesha-pool exec --holder job1 'print(x + 2)'
+                  shesha-pool release --holder job1
+
+                What the code prints goes to stdout, and the value of a final expression is printed after it, \
+                as in the interactive interpreter. Its stderr and any exception go to stderr, and an exception \
+                exits 1. A sandbox that times out, breaks the protocol or runs into its memory or process \
+                limit is discarded and the lease ends (exit 1).
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The holder whose sandbox runs the code.", valueName: "id"))
+        var holder: String
+
+        @Option(help: ArgumentHelp("Read the code from this file ('-' for stdin).", valueName: "file"))
+        var file: String?
+
+        @Option(help: ArgumentHelp("How long the code may run, e.g. 30s or 5m.", valueName: "duration"))
+        var timeout = HumanDuration(argument: "30s")!
+
+        @Flag(help: "Print the whole result (output, value, error, final answer) as JSON.")
+        var json = false
+
+        @Argument(help: ArgumentHelp("The Python code to run.", valueName: "code"))
+        var code: String?
+
+        func validate() throws {
+            try validateHolder(holder)
+            guard (code == nil) != (file == nil) else {
+                throw ValidationError("pass the code as an argument or with --file, not both and not neither")
+            }
+            guard timeout.duration > .zero else {
+                throw ValidationError("--timeout must be longer than 0 (got \(timeout))")
+            }
+        }
+
+        func run() async throws {
+            let source = try readCode()
+            let pool = try await global.openContainerPool()
+            guard let lease = try await pool.pool.ledger.lease(pool: pool.pool.name, holder: holder) else {
+                throw PoolError.noLease(pool: pool.pool.name, holder: holder)
+            }
+            let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket)
+            let result: ExecutionResult
+            do {
+                try await executor.connect(timeout: .seconds(10))
+                result = await executor.execute(code: source, timeout: timeout.duration)
+            } catch {
+                await executor.close()
+                try await pool.pool.discard(token: lease.token, reason: "its runner did not accept a connection: \(error)")
+                throw CLIError.sandboxDiscarded(holder: holder, reason: "\(error)")
+            }
+            let needsDiscard = await executor.needsDiscard
+            await executor.close()
+            if json {
+                Console.output(try Console.json(result))
+            } else {
+                Console.passOutput(result.stdout)
+                if let value = result.value { Console.output(value) }
+                Console.passError(result.stderr)
+                if let error = result.error {
+                    let text = error.traceback.isEmpty ? "\(error.type): \(error.message)" : error.traceback
+                    Console.passError(text.hasSuffix("\n") ? text : text + "\n")
+                }
+            }
+            if needsDiscard {
+                let reason = result.failure.map { "\($0)" } ?? "its code ran into the sandbox's memory or process limit"
+                try await pool.pool.discard(token: lease.token, reason: reason)
+                throw CLIError.sandboxDiscarded(holder: holder, reason: reason)
+            }
+            if result.status != .ok {
+                throw ExitCode(1)
+            }
+        }
+
+        private func readCode() throws -> String {
+            if let code { return code }
+            guard let file else { return "" }
+            let data: Data?
+            if file == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                data = FileManager.default.contents(atPath: file)
+            }
+            guard let data else {
+                throw ValidationError("cannot read --file \(file); check the path and its permissions")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("--file \(file) is not UTF-8 text")
+            }
+            return text
+        }
+    }
+}

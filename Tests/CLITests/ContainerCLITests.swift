@@ -1,0 +1,169 @@
+import Foundation
+import PoolTesting
+import Testing
+
+/// `init container`, `exec` and the maintenance commands on real bubblewrap sandboxes, each step a separate
+/// `shesha-pool` process: a sandbox started by one process is leased and driven by others.
+@Suite("Container pools from the command line")
+struct ContainerCLITests {
+    @Test("a sandbox started by one process is leased and driven by others, and reset for the next holder")
+    func driveAcrossProcesses() async throws {
+        try await withSandboxFixture { fixture in
+            try await withSleeper { owner in
+                let created = try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "1", "--max-size", "2"])
+                try #require(created.status == 0, "\(created)")
+                let a = try await fixture.cli(["acquire", "--holder", "a", "--owner-pid", String(owner)])
+                try #require(a.status == 0, "\(a)")
+                #expect(try await fixture.cli(["exec", "--holder", "a", "x = 40"]).stdout == "")
+                let printed = try await fixture.cli(["exec", "--holder", "a", "print(x + 2)\nx * 2"])
+                #expect(printed.status == 0)
+                #expect(printed.stdout == "42\n80\n")
+
+                let failed = try await fixture.cli(["exec", "--holder", "a", "1 / 0"])
+                #expect(failed.status == 1)
+                #expect(failed.stdout.isEmpty)
+                #expect(failed.stderr.contains("ZeroDivisionError"))
+
+                let script = fixture.folder.appending(path: "job.py").path(percentEncoded: false)
+                try Data("import sys\nprint('from file', x)\nprint('warn', file=sys.stderr)\n".utf8)
+                    .write(to: URL(filePath: script))
+                let fromFile = try await fixture.cli(["exec", "--holder", "a", "--file", script])
+                #expect(fromFile.stdout == "from file 40\n")
+                #expect(fromFile.stderr == "warn\n")
+
+                let released = try await fixture.cli(["release", "--holder", "a", "--owner-pid", String(owner)])
+                try #require(released.status == 0, "\(released)")
+                _ = try await fixture.acquire("b")
+                let fresh = try await fixture.cli(["exec", "--holder", "b", "print('x' in globals())"])
+                #expect(fresh.stdout == "False\n")
+                let slots = try await fixture.slots()
+                #expect(slots.count == 1, "one warm sandbox served both holders")
+            }
+        }
+    }
+
+    @Test("a killed holder's slot is reclaimed with its sandbox still running, and reset")
+    func killedHolderReclaimed() async throws {
+        try await withSandboxFixture { fixture in
+            try #require(try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--max-size", "1"]).status == 0)
+            let sleeper = try Sleeper()
+            let taken = try await fixture.cli(["acquire", "--holder", "doomed", "--owner-pid", String(sleeper.pid)])
+            try #require(taken.status == 0, "\(taken)")
+            #expect(try await fixture.cli(["exec", "--holder", "doomed", "left = 1"]).status == 0)
+            let before = try sandboxRecord(fixture)
+            sleeper.stop()
+
+            let lease = try await fixture.acquire("next", ["--wait", "10s"])
+            #expect(lease.path == taken.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            let result = try await fixture.cli(["exec", "--holder", "next", "print('left' in globals())"])
+            #expect(result.stdout == "False\n")
+            #expect(try sandboxRecord(fixture) == before, "the same sandbox, reset, not a new one")
+        }
+    }
+
+    @Test("exec past its timeout discards the sandbox and ends the lease")
+    func execTimeoutDiscards() async throws {
+        try await withSandboxFixture { fixture in
+            try #require(try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "1"]).status == 0)
+            _ = try await fixture.acquire("slow")
+            let result = try await fixture.cli(["exec", "--holder", "slow", "--timeout", "1s", "import time\ntime.sleep(60)"])
+            expectCleanFailure(result, status: 1, mentioning: "discarded")
+            #expect(try await fixture.slots().isEmpty)
+            #expect(runningSandboxes(under: fixture.sandboxFolder).isEmpty)
+        }
+    }
+
+    @Test("cleanup stops a sandbox the database does not know and removes stray folders")
+    func cleanupRemovesOrphans() async throws {
+        try await withSandboxFixture { fixture in
+            try #require(try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "2"]).status == 0)
+            let slots = try await fixture.slots()
+            try #require(slots.count == 2)
+            let folder = fixture.sandboxFolder
+            // A row lost (as if a crash had happened between starting the sandbox and recording it).
+            _ = try python(
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
+                [fixture.databasePath, "DELETE FROM slot WHERE name = '\(slots[0].name)'"]
+            )
+            try FileManager.default.createDirectory(atPath: folder + "/stray", withIntermediateDirectories: true)
+            #expect(runningSandboxes(under: folder).count == 2)
+
+            let report = try await fixture.cli(["cleanup"])
+            #expect(report.status == 0, "\(report)")
+            #expect(runningSandboxes(under: folder) == [slots[1].path])
+            #expect(entries(of: folder) == [slots[1].name])
+        }
+    }
+
+    @Test("doctor reports a slot whose sandbox died, and --fix removes it")
+    func doctorFindsDeadSandbox() async throws {
+        try await withSandboxFixture { fixture in
+            try #require(try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "1"]).status == 0)
+            let record = try sandboxRecord(fixture)
+            kill(-record.pid, SIGKILL)
+            #expect(try await eventually { processHasEnded(record.pid) })
+
+            let found = try await fixture.cli(["doctor"])
+            #expect(found.status == 1, "\(found)")
+            #expect(found.stdout.contains("not running"))
+            let fixed = try await fixture.cli(["doctor", "--fix"])
+            #expect(fixed.status == 0, "\(fixed)")
+            #expect(try await fixture.slots().isEmpty)
+        }
+    }
+
+    @Test(
+        "bad init container input is refused with a clear message and creates nothing",
+        arguments: [
+            (["--backend", "podman"], Int32(64), "--image"),
+            (["--image", "python:3"], 64, "--image is only"),
+            (["--pids", "0"], 64, "--pids"),
+            (["--memory", "1k"], 64, "--memory"),
+            (["--memory", "lots"], 64, "--memory"),
+            (["--python", "python3"], 64, "absolute"),
+            (["--python", "/nonexistent/python3"], 69, "python3"),
+            (["--cpus", "0"], 64, "--cpus"),
+            (["--backend", "lxc"], 64, "--backend"),
+        ]
+    )
+    func badInitInput(options: [String], status: Int32, fragment: String) async throws {
+        try await withSandboxFixture { fixture in
+            let result = try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder] + options)
+            expectCleanFailure(result, status: status, mentioning: fragment)
+            #expect(!FileManager.default.fileExists(atPath: fixture.databasePath))
+        }
+    }
+
+    @Test(
+        "as root, a bwrap pool beside a private database folder is refused with what to pass instead",
+        .enabled(if: geteuid() == 0, "only root hands bwrap sandboxes to an unprivileged user")
+    )
+    func rootNeedsReachableFolder() async throws {
+        try await withSandboxFixture { fixture in
+            let result = try await fixture.cli(["init", "container"])
+            expectCleanFailure(result, status: 64, mentioning: "--dir")
+            #expect(!FileManager.default.fileExists(atPath: fixture.databasePath))
+        }
+    }
+
+    @Test("bad exec input is refused with a clear message and changes nothing")
+    func badExecInput() async throws {
+        try await withSandboxFixture { fixture in
+            try #require(try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "1"]).status == 0)
+            try #require(try await fixture.cli(["init", "worktree", "--pool", "trees", "--repo", fixture.repository.path()]).status == 0)
+            let before = try await fixture.snapshot()
+            expectCleanFailure(try await fixture.cli(["exec", "--holder", "nobody", "1"]), status: 64, mentioning: "nobody")
+            expectCleanFailure(try await fixture.cli(["exec", "--holder", "a"]), status: 64, mentioning: "code")
+            expectCleanFailure(
+                try await fixture.cli(["exec", "--holder", "a", "--file", "/nonexistent.py"]), status: 64, mentioning: "--file"
+            )
+            expectCleanFailure(
+                try await fixture.cli(["exec", "--holder", "a", "--timeout", "0s", "1"]), status: 64, mentioning: "--timeout"
+            )
+            expectCleanFailure(
+                try await fixture.cli(["exec", "--pool", "trees", "--holder", "a", "1"]), status: 64, mentioning: "not sandboxes"
+            )
+            #expect(try await fixture.snapshot() == before)
+        }
+    }
+}
