@@ -25,6 +25,7 @@ struct BenchRunner {
             case .scale: report.scale = try await ScaleBench(options: options, folder: folder).run()
             case .worktrees: report.worktrees = try await WorktreeBench(options: options).run()
             case .startup: report.startup = try StartupBench(options: options, folder: folder).run()
+            case .sandbox: report.sandbox = try await SandboxBench(options: options, folder: folder).run()
             }
         }
         report.machine.loadAverageAfter = MachineInfo.loadAverage

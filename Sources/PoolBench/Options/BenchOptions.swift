@@ -1,8 +1,10 @@
+import Sandbox
+
 /// The bench's settings, from the command line. `--quick` changes the defaults; explicit flags win
 /// whatever their order.
 struct BenchOptions {
     enum Section: String, CaseIterable {
-        case ledger, scale, worktrees, startup
+        case ledger, scale, worktrees, startup, sandbox
     }
 
     var isQuick = false
@@ -38,6 +40,15 @@ struct BenchOptions {
     // Startup
     var startupRuns = 30
 
+    // Sandbox
+    var sandboxCycles = 200
+    var sandboxColdCycles = 40
+    /// Cold cycles of podman and docker, whose starts take about a second.
+    var engineColdCycles = 12
+    var sandboxBackends: [IsolationKind] = [.bwrap, .process, .podman, .docker]
+    /// Where the sandbox slots go: a folder other users can enter (bwrap sandboxes run as nobody under root).
+    var sandboxFolder = "/tmp"
+
     var ledgerRepetitions: Int { repetitions ?? (isQuick ? 2 : 3) }
     var scaleRepetitions: Int { repetitions ?? (isQuick ? 3 : 5) }
     var worktreeRepetitions: Int { repetitions ?? (isQuick ? 3 : 7) }
@@ -51,6 +62,9 @@ struct BenchOptions {
             options.includesHalfSlots = false
             options.scaleCycles = 1_000
             options.files = 5_000
+            options.sandboxCycles = 40
+            options.sandboxColdCycles = 12
+            options.engineColdCycles = 4
         }
         var reader = ArgumentReader(arguments)
         while let flag = reader.next() {
@@ -94,16 +108,30 @@ struct BenchOptions {
                 options.files = try reader.integer(for: flag, in: 10...1_000_000)
             case "--startup-runs":
                 options.startupRuns = try reader.integer(for: flag, in: 1...10_000)
+            case "--sandbox-cycles":
+                options.sandboxCycles = try reader.integer(for: flag, in: 1...100_000)
+            case "--cold-cycles":
+                options.sandboxColdCycles = try reader.integer(for: flag, in: 1...10_000)
+            case "--engine-cold-cycles":
+                options.engineColdCycles = try reader.integer(for: flag, in: 1...10_000)
+            case "--backends":
+                options.sandboxBackends = try reader.list(for: flag) { IsolationKind(rawValue: $0) }
+            case "--sandbox-dir":
+                options.sandboxFolder = try reader.existingFolder(for: flag)
             default:
                 throw UsageError("unknown option '\(flag)'")
             }
         }
-        let needsCLI = options.sections.contains(.worktrees) || options.sections.contains(.startup)
-        if needsCLI {
+        let needsRepository = options.sections.contains(.worktrees) || options.sections.contains(.startup)
+        if needsRepository || options.sections.contains(.sandbox) {
             guard let path = options.sheshaPool else {
-                throw UsageError("the worktrees and startup sections need --shesha-pool PATH (or pass --only LIST)")
+                throw UsageError(
+                    "the worktrees, startup and sandbox sections need --shesha-pool PATH (or pass --only LIST)"
+                )
             }
             guard isExecutable(path) else { throw UsageError("--shesha-pool: \(path) is not an executable file") }
+        }
+        if needsRepository {
             guard let script = options.repositoryScript else {
                 throw UsageError("the worktrees and startup sections need --repo-script scripts/make-synthetic-repo.py")
             }

@@ -10,7 +10,8 @@ enum Usage {
         usage: pool-bench [--quick] [--json FILE] [--only SECTION,...] [--shesha-pool PATH] [--repo-script PATH]
                           [--repetitions N] [--disk DIR] [--tmpfs DIR] [--files N] [--duration SECONDS]
                           [--processes N,N,...] [--half-slots | --no-half-slots] [--cycles N]
-                          [--startup-runs N] [--swift-version TEXT]
+                          [--startup-runs N] [--sandbox-cycles N] [--cold-cycles N] [--engine-cold-cycles N]
+                          [--backends LIST] [--sandbox-dir DIR] [--swift-version TEXT]
 
         Measures shesha-pool against its baselines and prints one table (stdout; progress on stderr).
         Sections (all by default, in this order):
@@ -20,13 +21,16 @@ enum Usage {
           worktrees  cold `git worktree add`/`remove` against warm `shesha-pool acquire`/`release`, the library
                      call, the reset after a typical change, 16 concurrent acquires; on tmpfs and on disk
           startup    `shesha-pool --help` and `status` on an empty pool, against spawning /bin/true
+          sandbox    per backend (bwrap, process, podman, docker; one that cannot run here is listed as
+                     skipped), `print(1+1)` in a warm sandbox of a pool (acquire + execute + release, in
+                     process and through the CLI) against a cold sandbox per call (start, execute, stop)
         Both sides of every comparison run in the same repetition, interleaved; figures are medians with
         (min..max) over the repetitions.
 
           --quick              shorter runs, fewer repetitions, a 5,000-file repository (under 2 minutes)
           --json FILE          also write every figure as JSON to FILE
-          --only LIST          run only these sections (ledger,scale,worktrees,startup)
-          --shesha-pool PATH   the shesha-pool executable to time (needed by worktrees and startup)
+          --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox)
+          --shesha-pool PATH   the shesha-pool executable to time (needed by worktrees, startup, sandbox)
           --repo-script PATH   scripts/make-synthetic-repo.py (needed by worktrees and startup)
           --repetitions N      repetitions of every comparison (default: ledger 3, scale 5, worktrees 7;
                                quick: 2, 3, 3)
@@ -39,6 +43,13 @@ enum Usage {
           --no-half-slots      skip those runs
           --cycles N           measured cycles per single-process run (default 2000, quick 1000 for scale)
           --startup-runs N     runs of each startup command (default 30)
+          --sandbox-cycles N   warm sandbox cycles per backend, in process and through the CLI each
+                               (default 200, quick 40)
+          --cold-cycles N      cold sandbox cycles of bwrap and process (default 40, quick 12)
+          --engine-cold-cycles N  cold cycles of podman and docker, about 1 s each (default 12, quick 4)
+          --backends LIST      sandbox backends to measure (default bwrap,process,podman,docker)
+          --sandbox-dir DIR    folder for the sandbox slots; others must be able to enter it, as bwrap
+                               sandboxes run as nobody under root (default /tmp)
           --swift-version TEXT recorded with the results (scripts/bench.sh passes `swift --version`)
 
         Every folder the bench makes is removed at the end.

@@ -20,6 +20,7 @@ struct BenchReport: Codable {
     var scale: ScaleBench.Section?
     var worktrees: WorktreeBench.Section?
     var startup: StartupBench.Section?
+    var sandbox: SandboxBench.Section?
     var targets: [TargetCheck] = []
 
     func writeJSON(to path: String) throws {
@@ -34,6 +35,7 @@ struct BenchReport: Codable {
         if let scale { parts.append(Self.wrap(scale.heading) + "\n\n" + scale.table) }
         if let worktrees { parts.append(Self.wrap(worktrees.heading) + "\n\n" + worktrees.table) }
         if let startup { parts.append(Self.wrap(startup.heading) + "\n\n" + startup.table) }
+        if let sandbox { parts.append(Self.wrap(sandbox.heading) + "\n\n" + sandbox.table) }
         if !targets.isEmpty {
             parts.append("TARGETS (issue 4)\n\n" + TargetCheck.table(targets, report: self))
         }
