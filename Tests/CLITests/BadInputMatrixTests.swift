@@ -73,7 +73,7 @@ struct BadInputMatrixTests {
             64,
             "--clean-ignored"
         ),
-        Case(["init", "container"], passesDatabase: false, 64, "Unexpected argument 'container'"),
+        Case(["init", "lxc"], passesDatabase: false, 64, "Unexpected argument 'lxc'"),
         Case(["init", "worktree", "--repo", "{repo}"], on: .folder, 64, "is a folder"),
         Case(["init", "worktree", "--repo", "{repo}"], on: .truncated, 65, "the database is damaged"),
         // expand.
