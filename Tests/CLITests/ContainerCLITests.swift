@@ -132,6 +132,23 @@ struct ContainerCLITests {
     }
 
     @Test(
+        "a backend whose tool is not installed is unavailable (exit 69), naming the package to install",
+        arguments: [(["--backend", "bwrap"], "apt-get install bubblewrap"), (["--backend", "podman", "--image", "img"], "apt-get install podman")]
+    )
+    func missingTool(options: [String], advice: String) async throws {
+        try await withSandboxFixture { fixture in
+            // A PATH with neither bwrap nor podman on it, as on a machine without them.
+            let empty = fixture.folder.appending(path: "empty-bin").path(percentEncoded: false)
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            let result = try await fixture.cli(
+                ["init", "container", "--dir", fixture.sandboxFolder] + options, environment: ["PATH": empty]
+            )
+            expectCleanFailure(result, status: 69, mentioning: advice)
+            #expect(!FileManager.default.fileExists(atPath: fixture.databasePath))
+        }
+    }
+
+    @Test(
         "as root, a bwrap pool beside a private database folder is refused with what to pass instead",
         .enabled(if: geteuid() == 0, "only root hands bwrap sandboxes to an unprivileged user")
     )
