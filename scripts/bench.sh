@@ -5,9 +5,9 @@
 #
 # Prints one table (stdout; progress on stderr): the ledger with 1, 2, 8 and 16 processes (project busy
 # strategy against SQLite's default handler), its latency with 10 to 10,000 slots and a long history,
-# cold `git worktree add` against warm `shesha-pool acquire` on a tmpfs and on disk, and CLI startup,
-# then each of issue 4's targets as met or missed. --quick takes under 2 minutes (a 5,000-file
-# repository instead of 20,000), the full run under 15. Everything it makes is removed at the end.
+# cold `git worktree add` against warm `shesha-pool acquire` on a tmpfs and on disk, CLI startup, and warm
+# against cold Python sandboxes per backend, then each of issue 4's targets as met or missed. --quick takes
+# under 3 minutes (a 5,000-file repository instead of 20,000), the full run under 15. Everything it makes is removed at the end.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
