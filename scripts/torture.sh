@@ -4,9 +4,11 @@
 #
 #   scripts/torture.sh [--minutes M | --seconds S] [--seed N] [--holders H] [--repo-files F]
 #                      [--maintenance L] [--kill-every-ms K] [--max-hold-ms M] [--release] [--keep]
+#                      [--kind worktree|container]
 #
 # Prints the seed first (a random one unless --seed is given), so any failure replays with --seed.
-# Defaults: 2 minutes, 16 holders, 2 maintenance lanes, a kill about every second, a debug build.
+# Defaults: 2 minutes, 16 holders, 2 maintenance lanes, a kill about every second, a debug build, worktrees;
+# --kind container tortures a pool of bwrap sandboxes instead, and stops every one at the end.
 # Exits 0 when the checker finds no violation, 1 when it finds some (the work folder is then kept and
 # its path printed), 64 for bad usage. --keep keeps the work folder (logs, database, slots) anyway.
 set -euo pipefail
@@ -15,7 +17,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Its own scratch path, so these builds never disturb the debug builds in .build.
 scratch="$root/.build-torture-run"
 
-usage() { sed -n '4,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '4,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
 
 configuration=debug
 keep=false
@@ -34,7 +36,7 @@ while (($#)); do
         --holders)
             (($# >= 2)) || { echo "torture.sh: --holders needs a value" >&2; usage; exit 64; }
             holders="$2"; shift 2 ;;
-        --repo-files | --maintenance | --kill-every-ms | --max-hold-ms)
+        --repo-files | --maintenance | --kill-every-ms | --max-hold-ms | --kind)
             (($# >= 2)) || { echo "torture.sh: $1 needs a value" >&2; usage; exit 64; }
             passed+=("$1" "$2"); shift 2 ;;
         --release) configuration=release; shift ;;

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PoolCore
+import Sandbox
 import Worktrees
 
 /// The independent checker, run after every child has stopped. It first lets `shesha-pool cleanup` and
@@ -9,7 +10,8 @@ import Worktrees
 ///
 /// - no two tenures of one slot overlap, and no holder ever found its slot taken or unclean;
 /// - fencing tokens are unique and, per slot, strictly increase in tenure order;
-/// - the slot folders on disk, `git worktree list` and the database name the same slots;
+/// - the slot folders on disk, `git worktree list` and the database name the same slots (for a container
+///   pool, `ContainerChecks` instead: disk, database and running sandboxes agree, and runners answer);
 /// - `PRAGMA integrity_check` is ok, no foreign key dangles, no lease or half-done slot remains;
 /// - every tenure that ended without a release (killed, abandoned) was reclaimed;
 /// - the event log accounts for every acquire: each tenure's token was acquired there, and each acquire
@@ -30,7 +32,8 @@ struct Checker {
         report.finalSlots = ledger.slots.values.reduce(into: [:]) { $0[$1, default: 0] += 1 }
         violations += checkDatabase(ledger)
         violations += checkEvents(ledger, tenures: logs.tenures, holderNames: logs.holderNames)
-        violations += try checkInventory(ledger)
+        violations += ledger.kind == ContainerPool.kind
+            ? ContainerChecks(work: work).check(ledger) : try checkInventory(ledger)
         report.violations = violations
         return report
     }

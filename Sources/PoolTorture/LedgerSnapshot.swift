@@ -12,6 +12,8 @@ struct LedgerSnapshot {
 
     var integrity: [String]
     var foreignKeyProblems: Int
+    /// The pool's kind: "worktree" or "container".
+    var kind: String
     /// Slot path → state.
     var slots: [String: String]
     var leaseTokens: [Int64]
@@ -25,6 +27,7 @@ struct LedgerSnapshot {
         integrity = try db.query("PRAGMA integrity_check") { try $0.string(0) }
         foreignKeyProblems = try db.query("PRAGMA foreign_key_check") { _ in 1 }.count
         let poolID = try db.scalarInt("SELECT id FROM pool WHERE name = ?", [pool]) ?? -1
+        kind = try db.query("SELECT kind FROM pool WHERE id = ?", [poolID]) { try $0.string(0) }.first ?? ""
         slots = Dictionary(
             try db.query("SELECT path, state FROM slot WHERE pool_id = ?", [poolID]) {
                 (try $0.string(0), try $0.string(1))

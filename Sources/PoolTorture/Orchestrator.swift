@@ -5,9 +5,9 @@ import Synchronization
 /// Set by SIGINT, SIGTERM or SIGHUP: the run stops early, kills its children and still checks.
 let interruptRequested = Atomic<Bool>(false)
 
-/// `pool-torture run`: sets up a pool of real worktrees, runs holders, maintenance lanes and the killer
-/// for the given time in one single-threaded loop (so no state is shared between threads), stops every
-/// child, then runs the checker and prints its report.
+/// `pool-torture run`: sets up a pool of real worktrees (or of bwrap sandboxes), runs holders, maintenance
+/// lanes and the killer for the given time in one single-threaded loop (so no state is shared between
+/// threads), stops every child, then runs the checker and returns its report.
 struct Orchestrator {
     let options: RunOptions
     let work: WorkFolder
@@ -20,12 +20,13 @@ struct Orchestrator {
     /// The pool's maximum: below the number of holders, so they also queue, wait and create.
     var maxSize: Int { max(2, options.holders * 3 / 4) }
 
-    func run() throws -> TortureReport {
+    /// The run up to the checker's report, which the caller prints; `run()` wraps it.
+    func runAndCheck() throws -> TortureReport {
         emit(
             "pool-torture: seed \(options.seed); replay with: pool-torture run --seed \(options.seed) "
                 + "--seconds \(options.seconds) --holders \(options.holders) --maintenance \(options.maintenanceLanes) "
                 + "--kill-every-ms \(options.killEveryMilliseconds) --max-hold-ms \(options.maxHoldMilliseconds) "
-                + "--repo-files \(options.repositoryFiles)"
+                + "--repo-files \(options.repositoryFiles) --kind \(options.kind.rawValue)"
         )
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber) { _ in interruptRequested.store(true, ordering: .relaxed) }
@@ -106,13 +107,12 @@ struct Orchestrator {
             FileHandle.standardError.write(Data("pool-torture: interrupted; stopping everything, then checking\n".utf8))
         }
         stopAll(holders: holders, numbers: holderNumbers, lanes: lanes, log: log)
-        let report = try Checker(work: work, sheshaPool: options.sheshaPool).check()
-        emit(report.text)
-        return report
+        return try Checker(work: work, sheshaPool: options.sheshaPool).check()
     }
 
     /// `init worktree` with the slots inside the work folder, then a few slots to start with.
     private func setUpPool() throws {
+        if options.kind == .container { return try setUpContainerPool() }
         let initial = min(3, maxSize)
         try sheshaPool([
             "init", "worktree", "--repo", work.repository, "--base", "main", "--dir", work.slots,
@@ -121,7 +121,7 @@ struct Orchestrator {
         try sheshaPool(["expand", "\(initial)"])
     }
 
-    private func sheshaPool(_ arguments: [String]) throws {
+    func sheshaPool(_ arguments: [String]) throws {
         let result = try runToEnd(
             options.sheshaPool,
             arguments + ["--db", work.database, "--pool", WorkFolder.poolName],
@@ -142,6 +142,7 @@ struct Orchestrator {
             arguments: [
                 "holder", "--db", work.database, "--pool", WorkFolder.poolName, "--log", log,
                 "--seed", "\(seed)", "--name", "holder-\(number)", "--max-hold-ms", "\(options.maxHoldMilliseconds)",
+                "--kind", options.kind.rawValue,
             ],
             label: "holder-\(number)",
             stdoutPath: log.replacingOccurrences(of: ".log", with: ".out"),

@@ -40,12 +40,13 @@ struct RunOptions {
     var killEveryMilliseconds: Int
     var maxHoldMilliseconds: Int
     var repositoryFiles: Int
+    var kind: TortureKind
     var work: String
     var sheshaPool: String
 
     static let names: Set<String> = [
         "--seconds", "--minutes", "--seed", "--holders", "--maintenance", "--kill-every-ms", "--max-hold-ms",
-        "--repo-files", "--work", "--shesha-pool",
+        "--repo-files", "--kind", "--work", "--shesha-pool",
     ]
 
     init(_ words: [String]) throws {
@@ -65,6 +66,7 @@ struct RunOptions {
         killEveryMilliseconds = try reader.integer("--kill-every-ms", default: 1000, atLeast: 10)
         maxHoldMilliseconds = try reader.integer("--max-hold-ms", default: 200)
         repositoryFiles = try reader.integer("--repo-files", default: 200, atLeast: 1)
+        kind = try TortureKind(option: reader.optionalString("--kind"))
         work = try reader.string("--work")
         sheshaPool = try reader.string("--shesha-pool")
     }
@@ -78,11 +80,12 @@ struct HolderOptions {
     var seed: UInt64
     var name: String
     var maxHoldMilliseconds: Int
+    var kind: TortureKind
 
     init(_ words: [String]) throws {
         let reader = try ArgumentReader(
             words,
-            known: ["--db", "--pool", "--log", "--seed", "--name", "--max-hold-ms"]
+            known: ["--db", "--pool", "--log", "--seed", "--name", "--max-hold-ms", "--kind"]
         )
         database = try reader.string("--db")
         pool = try reader.string("--pool")
@@ -91,6 +94,7 @@ struct HolderOptions {
         self.seed = seed
         name = try reader.string("--name")
         maxHoldMilliseconds = try reader.integer("--max-hold-ms", default: 200)
+        kind = try TortureKind(option: reader.optionalString("--kind"))
     }
 }
 

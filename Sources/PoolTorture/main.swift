@@ -7,7 +7,8 @@ do {
     switch arguments.first {
     case "run":
         let options = try RunOptions(Array(arguments.dropFirst()))
-        let report = try Orchestrator(options: options).run()
+        let report = try await Orchestrator(options: options).run()
+        emit(report.text)
         exit(report.violations.isEmpty ? 0 : 1)
     case "check":
         let options = try CheckOptions(Array(arguments.dropFirst()))
@@ -15,7 +16,11 @@ do {
         emit(report.text)
         exit(report.violations.isEmpty ? 0 : 1)
     case "holder":
-        try await Holder(options: HolderOptions(Array(arguments.dropFirst()))).run()
+        let options = try HolderOptions(Array(arguments.dropFirst()))
+        switch options.kind {
+        case .worktree: try await Holder(options: options).run()
+        case .container: try await ContainerHolder(options: options).run()
+        }
     case "--help", "-h":
         emit(Usage.text)
     default:

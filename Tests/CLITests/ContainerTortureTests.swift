@@ -1,0 +1,92 @@
+import Foundation
+import PoolTesting
+import Testing
+
+/// A short run of the torture harness on a container pool (`--kind container`): holders leasing bwrap
+/// sandboxes and checking each starts clean, maintenance commands and a killer, then the checker, which
+/// also compares the database's slots with the sandboxes running; the run stops every sandbox at the end.
+/// The seed is fixed, so a failure replays with
+/// `scripts/torture.sh --kind container --seconds 25 --holders 6 --seed 20261202`.
+@Suite("container torture")
+struct ContainerTortureTests {
+    static let seed = "20261202"
+
+    @Test(
+        "25 s of holders, maintenance and kills on sandboxes leave no violation nor sandbox; forged faults are caught",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap"), "needs bubblewrap")
+    )
+    func shortContainerTorture() async throws {
+        try await withTemporaryFolder { folder in
+            let work = folder.appending(path: "work").path(percentEncoded: false)
+            let slots = work + "/slots"
+            let torture = try builtExecutable(named: "pool-torture")
+            let sheshaPool = try builtExecutable(named: "shesha-pool").path(percentEncoded: false)
+            let run = try ChildProcess(
+                executable: torture,
+                arguments: [
+                    "run", "--kind", "container", "--work", work, "--shesha-pool", sheshaPool, "--seed", Self.seed,
+                    "--seconds", "25", "--holders", "6", "--kill-every-ms", "1000",
+                ],
+                outputFolder: folder
+            )
+            let status = try await run.waitForExit(timeout: .seconds(600))
+            let result = try #require(
+                TortureTests.result(of: run.stdout), "no RESULT line: \(run.stdout)\n\(run.stderr)"
+            )
+            #expect(status == 0, "the checker found violations (seed \(Self.seed)):\n\(run.stdout)\n\(run.stderr)")
+            #expect(result["violations"] == 0, "\(run.stdout)")
+            #expect((result["cycles"] ?? 0) > 0, "no holder completed a cycle: \(run.stdout)")
+            #expect((result["holder-kills"] ?? 0) > 0, "the killer never hit a holder: \(run.stdout)")
+            #expect(run.stdout.contains(", none left running"), "\(run.stdout)")
+            #expect(Self.processes(naming: slots + "/").isEmpty, "the run left sandboxes running")
+
+            // The checker must be able to fail: a process running in a folder of the pool that is no slot
+            // (which the pool's own cleanup does not recognise), and a tenure that found an earlier one's name.
+            let leaked = slots + "/torture-leaked"
+            let sandbox = try ChildProcess(
+                executable: URL(filePath: "/usr/bin/python3"),
+                arguments: ["-c", "import time; time.sleep(600)", leaked + "/box"],
+                outputFolder: folder
+            )
+            defer { sandbox.kill(signal: SIGKILL) }
+            while !Self.processes(naming: leaked).contains(sandbox.pid) {
+                try #require(sandbox.process.isRunning, "python3 did not start: \(sandbox.stderr)")
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let log = work + "/logs/holder-0001.log"
+            let text = try String(contentsOfFile: log, encoding: .utf8)
+            let begin = try #require(text.split(separator: "\n").first { $0.hasPrefix("BEGIN ") })
+            let words = begin.split(separator: " ")
+            let handle = try #require(FileHandle(forWritingAtPath: log))
+            handle.seekToEndOfFile()
+            handle.write(Data("UNCLEAN \(words[1]) \(words[2]) \(words[3]) namespace:torture_mark\n".utf8))
+            try handle.close()
+            let check = try ChildProcess(
+                executable: torture,
+                arguments: ["check", "--work", work, "--shesha-pool", sheshaPool],
+                outputFolder: folder
+            )
+            #expect(try await check.waitForExit(timeout: .seconds(300)) == 1, "\(check.stdout)\n\(check.stderr)")
+            #expect(
+                check.stdout.contains("VIOLATION leaked sandbox in \(leaked), which is no slot in the database"),
+                "\(check.stdout)"
+            )
+            #expect(
+                check.stdout.contains("token \(words[2]) holding an earlier holder's files: namespace:torture_mark"),
+                "\(check.stdout)"
+            )
+        }
+    }
+
+    /// The pids whose command line has an argument starting with `prefix`.
+    static func processes(naming prefix: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry),
+                let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { return nil }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.contains { $0.hasPrefix(prefix) } ? pid : nil
+        }
+    }
+}
