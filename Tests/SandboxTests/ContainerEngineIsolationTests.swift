@@ -190,37 +190,12 @@ struct ContainerEngineIsolationTests {
     }
 }
 
-/// Whether podman can run containers here, found once per test run by making the image with
-/// scripts/make-python-image.sh (which does nothing when the image exists).
+/// Podman sandboxes for the tests, usable when `PodmanImage` could make the image.
 enum PodmanProbe {
-    static let image = "localhost/shesha-python:latest"
+    static let image = PodmanImage.name
     static let isolation = ContainerEngineIsolation(engine: "podman", image: image)
 
-    static let isUsable: Bool = {
-        guard let reason = unusableReason else { return true }
-        FileHandle.standardError.write(Data("podman tests skipped: \(reason)\n".utf8))
-        return false
-    }()
-
-    private static let unusableReason: String? = {
-        guard CommandRunner.find("podman") != nil else { return "podman is not installed" }
-        let script = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appending(path: "scripts/make-python-image.sh")
-        let process = Process()
-        process.executableURL = URL(filePath: "/bin/bash")
-        process.arguments = [script.path, image]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return "cannot run \(script.path): \(error)"
-        }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? nil : "make-python-image.sh failed: \(message)"
-    }()
+    static var isUsable: Bool { PodmanImage.isUsable }
 
     /// A slot folder with the real runner and an empty box, as the pool lays it out.
     static func makeSlot(in folder: String, named name: String) throws -> SlotLayout {
