@@ -29,6 +29,14 @@ struct ContainerCLITests {
             #expect(fromFile.stdout == "from file 40\n")
             #expect(fromFile.stderr == "warn\n")
 
+            let json = try await fixture.cli(["exec", "--holder", "a", "--json", "print(1)\nFINAL(x)"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["status"] as? String == "ok")
+            #expect(object["stdout"] as? String == "1\n")
+            #expect(object["finalAnswer"] as? String == "40")
+            #expect(object["value"] is NSNull, "every key is present, null when it does not apply")
+            #expect(object["discarded"] as? Bool == false)
+
             let released = try await fixture.cli(["release", "--holder", "a", "--owner-pid", CLIFixture.testPID])
             try #require(released.status == 0, "\(released)")
             _ = try await fixture.acquire("b")

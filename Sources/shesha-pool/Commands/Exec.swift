@@ -69,7 +69,7 @@ extension SheshaPool {
             let needsDiscard = await executor.needsDiscard
             await executor.close()
             if json {
-                Console.output(try Console.json(result))
+                Console.output(try Console.json(ExecOutput(result, discarded: needsDiscard)))
             } else {
                 Console.passOutput(result.stdout)
                 if let value = result.value { Console.output(value) }
@@ -106,5 +106,35 @@ extension SheshaPool {
             }
             return text
         }
+    }
+}
+
+/// `exec --json`: every field always present (null when it does not apply), so scripts can rely on the keys.
+struct ExecOutput: Encodable {
+    var result: ExecutionResult
+    var discarded: Bool
+
+    init(_ result: ExecutionResult, discarded: Bool) {
+        self.result = result
+        self.discarded = discarded
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, stdout, stderr, value, error, finalAnswer, finalVar, finalValue, limitHit, failure, discarded
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(result.status.rawValue, forKey: .status)
+        try container.encode(result.stdout, forKey: .stdout)
+        try container.encode(result.stderr, forKey: .stderr)
+        try container.encode(result.value, forKey: .value)
+        try container.encode(result.error, forKey: .error)
+        try container.encode(result.finalAnswer, forKey: .finalAnswer)
+        try container.encode(result.finalVar, forKey: .finalVar)
+        try container.encode(result.finalValue, forKey: .finalValue)
+        try container.encode(result.limitHit, forKey: .limitHit)
+        try container.encode(result.failure.map { "\($0)" }, forKey: .failure)
+        try container.encode(discarded, forKey: .discarded)
     }
 }
