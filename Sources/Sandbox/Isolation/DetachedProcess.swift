@@ -35,20 +35,7 @@ enum DetachedProcess {
             posix_spawn_file_actions_addopen(&actions, file.descriptor, file.path, file.flags, 0o600)
         }
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Swift's threads block most signals and the mask survives exec: clear it, and reset every handled
-        // or ignored signal (SIGPIPE in particular) to its default.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(
-            &attributes, clinux_posix_spawn_setsid | Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        )
+        let attributes = SpawnAttributes(newSession: true)
 
         var argv = arguments.map { strdup($0) } + [nil]
         var envp = environment.map { strdup("\($0)=\($1)") } + [nil]
@@ -57,7 +44,7 @@ enum DetachedProcess {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let failure = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp)
+        let failure = posix_spawn(&pid, arguments[0], &actions, &attributes.raw, &argv, &envp)
         guard failure == 0 else {
             throw SandboxStartFailed(message: "cannot start \(arguments[0]): \(String(cString: strerror(failure)))")
         }

@@ -58,25 +58,13 @@ struct EngineCommand: Sendable {
         posix_spawn_file_actions_adddup2(&actions, errors.descriptor, 2)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Swift's threads block most signals and the mask survives exec into conmon and the container:
-        // clear it, and reset every handled or ignored signal (SIGPIPE in particular) to its default.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
+        let attributes = SpawnAttributes(newSession: false)
         var argv = arguments.map { strdup($0) } + [nil]
         defer {
             for argument in argv { free(argument) }
         }
         var pid: pid_t = 0
-        let failure = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        let failure = posix_spawn(&pid, arguments[0], &actions, &attributes.raw, &argv, environ)
         guard failure == 0 else {
             throw EngineCommandFailed(
                 command: arguments.joined(separator: " "),
