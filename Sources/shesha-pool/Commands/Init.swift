@@ -40,14 +40,7 @@ extension SheshaPool {
         )
         var dir: String?
 
-        @Option(help: "The most slots the pool may have.")
-        var maxSize = 8
-
-        @Option(help: "Idle slots to create now and keep ready.")
-        var minIdle = 0
-
-        @Option(help: "When every slot is taken: wait for one, create one beyond --max-size, or fail.")
-        var onExhausted: ExhaustionPolicy = .wait
+        @OptionGroup var size: PoolSizeOptions
 
         @Option(help: ArgumentHelp("A shell command to run in each new slot (repeatable), e.g. 'npm ci'.", valueName: "cmd"))
         var setup: [String] = []
@@ -66,12 +59,6 @@ extension SheshaPool {
         var json = false
 
         func validate() throws {
-            guard (1...10_000).contains(maxSize) else {
-                throw ValidationError("--max-size must be between 1 and 10000 (got \(maxSize))")
-            }
-            guard (0...maxSize).contains(minIdle) else {
-                throw ValidationError("--min-idle must be between 0 and --max-size \(maxSize) (got \(minIdle))")
-            }
             if setup.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 throw ValidationError("--setup needs a command; remove the empty one")
             }
@@ -83,7 +70,7 @@ extension SheshaPool {
             // Everything about the repository is checked before the database is created.
             let definition = try await WorktreePool.prepare(
                 name: global.poolName, repository: repo, baseRef: base, slotFolder: slotFolder,
-                maxSize: maxSize, minIdle: minIdle, onExhausted: onExhausted, setup: setup,
+                maxSize: size.maxSize, minIdle: size.minIdle, onExhausted: size.onExhausted, setup: setup,
                 cleanIgnored: ignored == .cleanIgnored, lockfiles: lockfile
             )
             let ledger = try existingLedger ?? SQLiteLedger(path: global.databasePath)
@@ -93,9 +80,9 @@ extension SheshaPool {
                 "created worktree pool '\(global.poolName)' of \(config.repository) at \(config.baseRef) "
                     + "(\(config.baseCommit.prefix(12))); slots go in \(definition.slotFolder)"
             )
-            if minIdle > 0 {
+            if size.minIdle > 0 {
                 let pool = try WorktreePool(ledger: ledger, definition: definition).pool
-                let report = try await pool.expand(by: minIdle, progress: Console.progress("creating slots"))
+                let report = try await pool.expand(by: size.minIdle, progress: Console.progress("creating slots"))
                 try Expand.reportOutcome(report)
             }
             if json {

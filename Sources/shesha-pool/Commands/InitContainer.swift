@@ -47,25 +47,12 @@ extension SheshaPool {
         @Option(help: ArgumentHelp("CPUs per sandbox (podman and docker only), e.g. 1.5.", valueName: "n"))
         var cpus: Double?
 
-        @Option(help: "The most slots the pool may have.")
-        var maxSize = 8
-
-        @Option(help: "Idle sandboxes to start now and keep ready.")
-        var minIdle = 0
-
-        @Option(help: "When every slot is taken: wait for one, create one beyond --max-size, or fail.")
-        var onExhausted: ExhaustionPolicy = .wait
+        @OptionGroup var size: PoolSizeOptions
 
         @Flag(help: "Print the pool's settings as JSON.")
         var json = false
 
         func validate() throws {
-            guard (1...10_000).contains(maxSize) else {
-                throw ValidationError("--max-size must be between 1 and 10000 (got \(maxSize))")
-            }
-            guard (0...maxSize).contains(minIdle) else {
-                throw ValidationError("--min-idle must be between 0 and --max-size \(maxSize) (got \(minIdle))")
-            }
             guard (8...100_000).contains(pids) else {
                 throw ValidationError("--pids must be between 8 and 100000 (got \(pids))")
             }
@@ -105,7 +92,7 @@ extension SheshaPool {
             }
             let definition = try await ContainerPool.prepare(
                 name: global.poolName, config: config, slotFolder: PoolCreation.slotFolder(global, dir: dir),
-                maxSize: maxSize, minIdle: minIdle, onExhausted: onExhausted
+                maxSize: size.maxSize, minIdle: size.minIdle, onExhausted: size.onExhausted
             )
             let ledger = try existingLedger ?? SQLiteLedger(path: global.databasePath)
             try await ledger.createPool(definition)
@@ -116,9 +103,9 @@ extension SheshaPool {
             if backend == .process {
                 Console.message("warning: " + ProcessIsolation.warning)
             }
-            if minIdle > 0 {
+            if size.minIdle > 0 {
                 let pool = try ContainerPool(ledger: ledger, definition: definition).pool
-                let report = try await pool.expand(by: minIdle, progress: Console.progress("starting sandboxes"))
+                let report = try await pool.expand(by: size.minIdle, progress: Console.progress("starting sandboxes"))
                 try Expand.reportOutcome(report)
             }
             if json {
