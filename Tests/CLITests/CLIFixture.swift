@@ -50,6 +50,12 @@ struct CLIFixture {
         return result
     }
 
+    /// Runs `shesha-pool` with a crash point set (SHESHA_POOL_CRASH_AT), which must kill it.
+    func crash(at point: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let result = try await cli(arguments, environment: ["SHESHA_POOL_CRASH_AT": point])
+        try #require(result.status == 128 + SIGKILL, "expected death by SIGKILL: \(result)", sourceLocation: sourceLocation)
+    }
+
     /// The pool's slots as `status --json` reports them.
     func slots(pool: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [SlotStatus] {
         let result = try await cli(["status", "--json"] + (pool.map { ["--pool", $0] } ?? []))

@@ -10,7 +10,7 @@ struct ContainerCrashTests {
     func midCreate() async throws {
         try await withSandboxFixture { fixture in
             try #require(try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--max-size", "1"]).status == 0)
-            try await crash(fixture, at: "mid-create", ["expand", "1"])
+            try await fixture.crash(at: "mid-create", ["expand", "1"])
             let stuck = try await fixture.slots()
             #expect(stuck.map(\.state) == ["creating"])
             #expect(runningSandboxes(under: fixture.sandboxFolder) == [stuck[0].path], "the sandbox had started")
@@ -33,7 +33,7 @@ struct ContainerCrashTests {
             _ = try await fixture.acquire("first")
             #expect(try await fixture.cli(["exec", "--holder", "first", "left = 1"]).status == 0)
             let before = try sandboxRecord(fixture)
-            try await crash(fixture, at: "mid-reset", ["release", "--holder", "first", "--owner-pid", CLIFixture.testPID])
+            try await fixture.crash(at: "mid-reset", ["release", "--holder", "first", "--owner-pid", CLIFixture.testPID])
             #expect(try await fixture.slots().map(\.state) == ["resetting"])
 
             _ = try await fixture.acquire("next", ["--wait", "10s"])
@@ -50,7 +50,7 @@ struct ContainerCrashTests {
             try #require(
                 try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "1"]).status == 0
             )
-            try await crash(fixture, at: "mid-destroy", ["shrink", "1"])
+            try await fixture.crash(at: "mid-destroy", ["shrink", "1"])
             let stuck = try await fixture.slots()
             #expect(stuck.map(\.state) == ["destroying"])
             #expect(runningSandboxes(under: fixture.sandboxFolder).isEmpty, "the sandbox was stopped")
@@ -62,18 +62,8 @@ struct ContainerCrashTests {
         }
     }
 
-    private func crash(
-        _ fixture: CLIFixture,
-        at point: String,
-        _ arguments: [String],
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
-        let result = try await fixture.cli(arguments, environment: ["SHESHA_POOL_CRASH_AT": point])
-        try #require(result.status == 128 + SIGKILL, "expected death by SIGKILL: \(result)", sourceLocation: sourceLocation)
-    }
-
     /// doctor finds nothing; the slots are as named, idle or leased; each has its folder and one running
-    /// sandbox that answers; nothing else is in the pool's folder or running for it.
+    /// sandbox; nothing else is in the pool's folder or running for it.
     private func expectConsistent(
         _ fixture: CLIFixture,
         slots names: [String],

@@ -19,7 +19,7 @@ struct CrashPointTests {
     func afterReserve(recovery: Recovery) async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--max-size", "1", "--on-exhausted", "fail"])
-            try await crash(fixture, at: "after-reserve", ["expand", "1"])
+            try await fixture.crash(at: "after-reserve", ["expand", "1"])
 
             let stuck = try await fixture.slots()
             #expect(stuck.map(\.state) == ["creating"], "the process died with the row reserved: \(stuck)")
@@ -34,7 +34,7 @@ struct CrashPointTests {
     func afterReserveAtSecondHit() async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--max-size", "3", "--on-exhausted", "fail"])
-            try await crash(fixture, at: "after-reserve:2", ["expand", "3", "--parallel", "1"])
+            try await fixture.crash(at: "after-reserve:2", ["expand", "3", "--parallel", "1"])
 
             let states = try await fixture.slots().map { "\($0.name) \($0.state)" }
             #expect(states == ["slot-0001 idle", "slot-0002 creating", "slot-0003 creating"])
@@ -51,7 +51,7 @@ struct CrashPointTests {
             try await fixture.initPool([
                 "--max-size", "1", "--on-exhausted", "fail", "--setup", "mkdir -p build && touch build/setup-done",
             ])
-            try await crash(fixture, at: "mid-create", ["expand", "1"])
+            try await fixture.crash(at: "mid-create", ["expand", "1"])
 
             let stuck = try await fixture.slots()
             #expect(stuck.map(\.state) == ["creating"], "\(stuck)")
@@ -74,7 +74,7 @@ struct CrashPointTests {
             let lease = try await fixture.acquire("first")
             try Data("edited\n".utf8).write(to: URL(filePath: lease.path + "/README.md"))
             try Data("left behind\n".utf8).write(to: URL(filePath: lease.path + "/scratch.txt"))
-            try await crash(fixture, at: "mid-reset", ["release", "--holder", "first", "--owner-pid", CLIFixture.testPID])
+            try await fixture.crash(at: "mid-reset", ["release", "--holder", "first", "--owner-pid", CLIFixture.testPID])
 
             let stuck = try await fixture.slots()
             #expect(stuck.map(\.state) == ["resetting"], "\(stuck)")
@@ -94,7 +94,7 @@ struct CrashPointTests {
     func midDestroy(recovery: Recovery) async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--max-size", "1", "--min-idle", "1", "--on-exhausted", "fail"])
-            try await crash(fixture, at: "mid-destroy", ["shrink", "1"])
+            try await fixture.crash(at: "mid-destroy", ["shrink", "1"])
 
             let stuck = try await fixture.slots()
             #expect(stuck.map(\.state) == ["destroying"], "\(stuck)")
@@ -109,7 +109,7 @@ struct CrashPointTests {
     func midTransaction(recovery: Recovery) async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--max-size", "1", "--min-idle", "1", "--on-exhausted", "fail"])
-            try await crash(fixture, at: "mid-transaction", ["acquire", "--holder", "first", "--owner-pid", CLIFixture.testPID])
+            try await fixture.crash(at: "mid-transaction", ["acquire", "--holder", "first", "--owner-pid", CLIFixture.testPID])
 
             let slots = try await fixture.slots()
             #expect(slots.map(\.state) == ["idle"], "\(slots)")
@@ -130,7 +130,7 @@ struct CrashPointTests {
     func midTransactionNewSlot() async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--max-size", "1", "--on-exhausted", "fail"])
-            try await crash(fixture, at: "mid-transaction", ["acquire", "--holder", "first", "--owner-pid", CLIFixture.testPID])
+            try await fixture.crash(at: "mid-transaction", ["acquire", "--holder", "first", "--owner-pid", CLIFixture.testPID])
 
             #expect(try await fixture.slots().isEmpty)
             #expect(try query(fixture, "SELECT next_slot_number FROM pool") == "1")
@@ -168,17 +168,6 @@ struct CrashPointTests {
     }
 
     // MARK: Helpers
-
-    /// Runs the command with the crash point set; the test stops unless it died by SIGKILL.
-    private func crash(
-        _ fixture: CLIFixture,
-        at point: String,
-        _ arguments: [String],
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
-        let result = try await fixture.cli(arguments, environment: ["SHESHA_POOL_CRASH_AT": point])
-        try #require(result.status == 128 + SIGKILL, "expected death by SIGKILL: \(result)", sourceLocation: sourceLocation)
-    }
 
     /// The next acquire and `doctor --fix`, in the order given; each must succeed.
     private func recover(
