@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PoolCore", targets: ["PoolCore"]),
         .library(name: "Worktrees", targets: ["Worktrees"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
+        .library(name: "RLM", targets: ["RLM"]),
         .executable(name: "shesha-pool", targets: ["shesha-pool"]),
     ],
     dependencies: [
@@ -55,12 +56,25 @@ let package = Package(
             dependencies: ["PoolCore", "CLinux"],
             resources: [.embedInCode("Runner/repl_runner.py")]
         ),
+        // The RLMEngine: a language model answering questions about documents by writing code that runs in
+        // a pooled sandbox; with an OpenAI-compatible client.
+        .target(
+            name: "RLM",
+            dependencies: ["Sandbox", "PoolCore"],
+            resources: [
+                .embedInCode("Prompts/system.md"),
+                .embedInCode("Prompts/first_turn.md"),
+                .embedInCode("Prompts/execution_output.md"),
+                .embedInCode("Prompts/subcall.md"),
+            ]
+        ),
         .executableTarget(
             name: "shesha-pool",
             dependencies: [
                 "PoolCore",
                 "Worktrees",
                 "Sandbox",
+                "RLM",
                 "CLinux",
                 "SheshaSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,16 +85,20 @@ let package = Package(
             name: "PoolTesting",
             dependencies: ["PoolCore", "SheshaSQLite"]
         ),
+        .testTarget(
+            name: "RLMTests",
+            dependencies: ["RLM", "Sandbox", "PoolCore", "PoolTesting"]
+        ),
         // Spawned by the multi-process tests: acquire/hold/release loops, holders to kill, crashes mid-create.
         .executableTarget(
             name: "pool-stress-worker",
             dependencies: ["PoolCore", "SheshaSQLite"],
             path: "Sources/PoolStressWorker"
         ),
-        // The benchmarks behind scripts/bench.sh: ledger, scale, worktrees, startup.
+        // The benchmarks behind scripts/bench.sh: ledger, scale, worktrees, startup, sandbox, rlm.
         .executableTarget(
             name: "pool-bench",
-            dependencies: ["PoolCore", "Worktrees", "Sandbox", "SheshaSQLite"],
+            dependencies: ["PoolCore", "Worktrees", "Sandbox", "SheshaSQLite", "RLM", "PoolTesting"],
             path: "Sources/PoolBench"
         ),
         // The adversarial harness behind scripts/torture.sh: holders, maintenance and a killer, then a checker.

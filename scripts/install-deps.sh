@@ -4,6 +4,8 @@ set -euo pipefail
 missing=()
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev pkg-config)
 command -v git >/dev/null 2>&1 || missing+=(git)
+# The LLM client's HTTP (FoundationNetworking) links libcurl; a static build needs its development files.
+pkg-config --exists libcurl 2>/dev/null || missing+=(libcurl4-openssl-dev)
 # Sandboxes: bubblewrap is the default backend; podman (with runc) is tested when it can run.
 # setpriv (util-linux) hands a root host's sandboxes to an unprivileged user.
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
