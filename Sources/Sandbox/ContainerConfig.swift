@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// How a container pool's sandboxes are isolated.
 public enum IsolationKind: String, CaseIterable, Codable, Sendable {

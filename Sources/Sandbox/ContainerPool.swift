@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PoolCore
 
 /// A pool of warm Python sandboxes. Any process can lease one and talk to it through a
