@@ -26,6 +26,7 @@ struct BenchRunner {
             case .worktrees: report.worktrees = try await WorktreeBench(options: options).run()
             case .startup: report.startup = try StartupBench(options: options, folder: folder).run()
             case .sandbox: report.sandbox = try await SandboxBench(options: options, folder: folder).run()
+            case .rlm: report.rlm = try await RLMBench(options: options, folder: folder).run()
             }
         }
         report.machine.loadAverageAfter = MachineInfo.loadAverage

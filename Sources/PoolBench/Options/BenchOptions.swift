@@ -4,7 +4,7 @@ import Sandbox
 /// whatever their order.
 struct BenchOptions {
     enum Section: String, CaseIterable {
-        case ledger, scale, worktrees, startup, sandbox
+        case ledger, scale, worktrees, startup, sandbox, rlm
     }
 
     var isQuick = false
@@ -49,6 +49,9 @@ struct BenchOptions {
     /// Where the sandbox slots go: a folder other users can enter (bwrap sandboxes run as nobody under root).
     var sandboxFolder = "/tmp"
 
+    // RLM
+    var rlmQueries = 30
+
     var ledgerRepetitions: Int { repetitions ?? (isQuick ? 2 : 3) }
     var scaleRepetitions: Int { repetitions ?? (isQuick ? 3 : 5) }
     var worktreeRepetitions: Int { repetitions ?? (isQuick ? 3 : 7) }
@@ -65,6 +68,7 @@ struct BenchOptions {
             options.sandboxCycles = 40
             options.sandboxColdCycles = 12
             options.engineColdCycles = 4
+            options.rlmQueries = 10
         }
         var reader = ArgumentReader(arguments)
         while let flag = reader.next() {
@@ -116,6 +120,8 @@ struct BenchOptions {
                 options.engineColdCycles = try reader.integer(for: flag, in: 1...10_000)
             case "--backends":
                 options.sandboxBackends = try reader.list(for: flag) { IsolationKind(rawValue: $0) }
+            case "--rlm-queries":
+                options.rlmQueries = try reader.integer(for: flag, in: 1...10_000)
             case "--sandbox-dir":
                 options.sandboxFolder = try reader.existingFolder(for: flag)
             default:

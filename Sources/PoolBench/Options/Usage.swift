@@ -11,7 +11,7 @@ enum Usage {
                           [--repetitions N] [--disk DIR] [--tmpfs DIR] [--files N] [--duration SECONDS]
                           [--processes N,N,...] [--half-slots | --no-half-slots] [--cycles N]
                           [--startup-runs N] [--sandbox-cycles N] [--cold-cycles N] [--engine-cold-cycles N]
-                          [--backends LIST] [--sandbox-dir DIR] [--swift-version TEXT]
+                          [--backends LIST] [--sandbox-dir DIR] [--rlm-queries N] [--swift-version TEXT]
 
         Measures shesha-pool against its baselines and prints one table (stdout; progress on stderr).
         Sections (all by default, in this order):
@@ -24,12 +24,14 @@ enum Usage {
           sandbox    per backend (bwrap, process, podman, docker; one that cannot run here is listed as
                      skipped), `print(1+1)` in a warm sandbox of a pool (acquire + execute + release, in
                      process and through the CLI) against a cold sandbox per call (start, execute, stop)
+          rlm        one scripted RLMEngine query (HTTP to a server on 127.0.0.1, code in bwrap) with a
+                     container pool against a sandbox started and stopped per query
         Both sides of every comparison run in the same repetition, interleaved; figures are medians with
         (min..max) over the repetitions.
 
           --quick              shorter runs, fewer repetitions, a 5,000-file repository (under 2 minutes)
           --json FILE          also write every figure as JSON to FILE
-          --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox)
+          --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox,rlm)
           --shesha-pool PATH   the shesha-pool executable to time (needed by worktrees, startup, sandbox)
           --repo-script PATH   scripts/make-synthetic-repo.py (needed by worktrees and startup)
           --repetitions N      repetitions of every comparison (default: ledger 3, scale 5, worktrees 7;
@@ -50,6 +52,7 @@ enum Usage {
           --backends LIST      sandbox backends to measure (default bwrap,process,podman,docker)
           --sandbox-dir DIR    folder for the sandbox slots; others must be able to enter it, as bwrap
                                sandboxes run as nobody under root (default /tmp)
+          --rlm-queries N      queries of each rlm workload (default 30, quick 10)
           --swift-version TEXT recorded with the results (scripts/bench.sh passes `swift --version`)
 
         Every folder the bench makes is removed at the end.

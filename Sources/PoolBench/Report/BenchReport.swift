@@ -21,6 +21,7 @@ struct BenchReport: Codable {
     var worktrees: WorktreeBench.Section?
     var startup: StartupBench.Section?
     var sandbox: SandboxBench.Section?
+    var rlm: RLMBench.Section?
     var targets: [TargetCheck] = []
 
     func writeJSON(to path: String) throws {
@@ -36,6 +37,7 @@ struct BenchReport: Codable {
         if let worktrees { parts.append(Self.wrap(worktrees.heading) + "\n\n" + worktrees.table) }
         if let startup { parts.append(Self.wrap(startup.heading) + "\n\n" + startup.table) }
         if let sandbox { parts.append(Self.wrap(sandbox.heading) + "\n\n" + sandbox.table) }
+        if let rlm { parts.append(Self.wrap(rlm.heading) + "\n\n" + rlm.table) }
         if !targets.isEmpty {
             parts.append("TARGETS (issue 4)\n\n" + TargetCheck.table(targets, report: self))
         }
