@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end: builds shesha-pool (release), makes a small git repository (or uses
 # --repo PATH), creates the worktree pool "demo" in the default database (or $SHESHA_POOL_DB), fills it,
-# runs six jobs at once through `shesha-pool run`, and prints the pool's status and stats.
+# runs six jobs at once through `shesha-pool run`, and prints the pool's status and stats; then drives
+# two warm Python sandboxes of the container pool "demo-sandboxes" across several `exec` calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ repo=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --repo) repo="$2"; shift 2 ;;
-        -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown argument $1 (use --repo PATH)" >&2; exit 64 ;;
     esac
 done
@@ -48,3 +49,21 @@ wait
 
 "$bin" status
 "$bin" stats
+
+echo "driving two Python sandboxes (bubblewrap) across separate exec calls..." >&2
+export SHESHA_POOL=demo-sandboxes
+if ! "$bin" status >/dev/null 2>&1; then
+    # Not beside the database: as root the sandboxes run as nobody, who must be able to enter their folder.
+    sandboxes="${TMPDIR:-/tmp}/shesha-pool-demo-sandboxes"
+    rm -rf "$sandboxes"
+    "$bin" init container --dir "$sandboxes" --max-size 2 --min-idle 2
+fi
+for holder in alice bob; do
+    "$bin" acquire --holder "$holder" --owner-pid $$ >/dev/null
+    "$bin" exec --holder "$holder" "who = '$holder'; import os"
+done
+for holder in alice bob; do
+    "$bin" exec --holder "$holder" 'print(f"{who} runs as uid {os.getuid()}, pid {os.getpid()} in its own namespace")'
+    "$bin" release --holder "$holder" --owner-pid $$
+done
+"$bin" status
