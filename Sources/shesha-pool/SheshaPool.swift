@@ -40,7 +40,9 @@ struct SheshaPool: AsyncParsableCommand {
         signal(SIGXFSZ) { _ in }
         var command: any ParsableCommand
         do {
-            command = try await asyncParseAsRoot()
+            command = try await asyncParseAsRoot(
+                LeadingGlobalOptions.moveAfterCommand(Array(CommandLine.arguments.dropFirst()))
+            )
         } catch {
             // The parser takes `-1` for an option, and then reports a value as missing. (Words after `--`
             // belong to `run`'s command.)
