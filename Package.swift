@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "RLM", targets: ["RLM"]),
         .executable(name: "shesha-pool", targets: ["shesha-pool"]),
+        .executable(name: "shesha-pool-query", targets: ["shesha-pool-query"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -68,17 +69,40 @@ let package = Package(
                 .embedInCode("Prompts/subcall.md"),
             ]
         ),
+        // What every command shares: --db/--pool, output, exit codes, error messages.
+        .target(
+            name: "SheshaCommandLine",
+            dependencies: [
+                "PoolCore",
+                "Worktrees",
+                "Sandbox",
+                "SheshaSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "shesha-pool",
             dependencies: [
                 "PoolCore",
                 "Worktrees",
                 "Sandbox",
-                "RLM",
+                "SheshaCommandLine",
                 "CLinux",
                 "SheshaSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `shesha-pool query`, which shesha-pool hands over to: kept apart because its HTTP client links
+        // libcurl, whose libraries would double every other command's start-up time.
+        .executableTarget(
+            name: "shesha-pool-query",
+            dependencies: [
+                "RLM",
+                "Sandbox",
+                "PoolCore",
+                "SheshaCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
@@ -125,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["PoolCore", "PoolTesting", "shesha-pool", "pool-torture"]
+            dependencies: ["PoolCore", "PoolTesting", "shesha-pool", "shesha-pool-query", "pool-torture"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SheshaCommandLine
 
 /// A size as people type it: `512m`, `2g`, `64k`, or a bare number of bytes.
 struct ByteSize: ExpressibleByArgument, Sendable, CustomStringConvertible {

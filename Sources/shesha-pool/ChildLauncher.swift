@@ -1,5 +1,6 @@
 import CLinux
 import Foundation
+import SheshaCommandLine
 
 /// Runs a command for `shesha-pool run`: in the slot's folder, with the slot's environment, signals
 /// forwarded, and bound to our life: if `run` dies, the kernel kills the command (a parent-death signal),

@@ -1,3 +1,4 @@
+import SheshaCommandLine
 import PoolCore
 import Sandbox
 import Worktrees

@@ -133,7 +133,7 @@ struct BadInputTests {
             for (arguments, message) in [
                 (["no-such-command"], "no-such-command"),
                 (["status", "--no-such-option"], "--no-such-option"),
-                (["--db", fixture.databasePath, "status"], "--db"),
+                (["--verbose", "status"], "--verbose"),
             ] {
                 let result = try await shesha(arguments)
                 expectCleanFailure(result, status: 64, mentioning: message)

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import SheshaCommandLine
 import Foundation
 public import PoolCore
 import Sandbox

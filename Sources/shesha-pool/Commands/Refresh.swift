@@ -1,4 +1,5 @@
 import ArgumentParser
+import SheshaCommandLine
 import PoolCore
 import Worktrees
 

@@ -1,10 +1,12 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import PoolCore
-import SheshaSQLite
+public import PoolCore
+public import SheshaSQLite
 
 /// `--db` and `--pool`, on every command.
-struct GlobalOptions: ParsableArguments {
+public struct GlobalOptions: ParsableArguments {
+    public init() {}
+
     @Option(
         name: .customLong("db"),
         help: ArgumentHelp(
@@ -13,18 +15,18 @@ struct GlobalOptions: ParsableArguments {
             valueName: "path"
         )
     )
-    var databaseOption: String?
+    public var databaseOption: String?
 
     @Option(
         name: .customLong("pool"),
         help: ArgumentHelp("The pool to work on. Default: $SHESHA_POOL, else 'default'.", valueName: "name")
     )
-    var poolOption: String?
+    public var poolOption: String?
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    public var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     /// Flag, then `SHESHA_POOL_DB`, then the XDG state folder.
-    var databasePath: String {
+    public var databasePath: String {
         if let path = databaseOption ?? environment["SHESHA_POOL_DB"], !path.isEmpty {
             return URL(filePath: path).standardizedFileURL.path(percentEncoded: false)
         }
@@ -33,14 +35,14 @@ struct GlobalOptions: ParsableArguments {
         return state + "/shesha-pool/pool.db"
     }
 
-    var poolName: String {
+    public var poolName: String {
         if let name = poolOption ?? environment["SHESHA_POOL"], !name.isEmpty {
             return name
         }
         return "default"
     }
 
-    func validate() throws {
+    public func validate() throws {
         do {
             try Names.validate(poolName, kind: "pool")
         } catch {
@@ -60,7 +62,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the existing database; only `init` creates one, so a mistyped --db changes nothing.
-    func openLedger() throws -> SQLiteLedger {
+    public func openLedger() throws -> SQLiteLedger {
         var info = stat()
         guard stat(databasePath, &info) == 0 else {
             throw CLIError.noDatabase(databasePath)

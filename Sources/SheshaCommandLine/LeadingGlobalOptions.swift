@@ -1,11 +1,11 @@
 /// Lets `--db` and `--pool` come before the command, as in `shesha-pool --db /var/lib/ci/pool.db cleanup`:
 /// argument-parser reads a subcommand's options only after its name, so they are moved there.
-enum LeadingGlobalOptions {
+public enum LeadingGlobalOptions {
     static let names = ["--db", "--pool"]
     /// Commands with kinds of their own (`init worktree`), whose options follow the kind.
     static let commandsWithKinds = ["init"]
 
-    static func moveAfterCommand(_ arguments: [String]) -> [String] {
+    public static func moveAfterCommand(_ arguments: [String]) -> [String] {
         var rest = arguments[...]
         var moved: [String] = []
         while let first = rest.first {

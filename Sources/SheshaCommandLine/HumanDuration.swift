@@ -1,11 +1,11 @@
-import ArgumentParser
+public import ArgumentParser
 
 /// A duration as people type it: `90s`, `5m`, `2h`, `7d`, `250ms`, or a bare number of seconds.
-struct HumanDuration: ExpressibleByArgument, Sendable, CustomStringConvertible {
-    let duration: Duration
-    let description: String
+public struct HumanDuration: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    public let duration: Duration
+    public let description: String
 
-    init?(argument: String) {
+    public init?(argument: String) {
         let units: [(suffix: String, seconds: Double)] = [
             ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400), ("w", 604_800),
         ]
@@ -24,5 +24,5 @@ struct HumanDuration: ExpressibleByArgument, Sendable, CustomStringConvertible {
         description = argument
     }
 
-    static var defaultCompletionKind: CompletionKind { .default }
+    public static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 
 /// Errors of the command line itself (not of the pool library).
-enum CLIError: Error, CustomStringConvertible, LocalizedError {
+public enum CLIError: Error, CustomStringConvertible, LocalizedError {
     case noDatabase(String)
     case emptyDatabase(String)
     case unsupportedKind(pool: String, kind: String)
@@ -9,7 +9,7 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
     case commandNotFound(String)
     case sandboxDiscarded(holder: String, reason: String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .noDatabase(let path):
             return "there is no database at \(path); create a pool with `shesha-pool init`, or pass --db"
@@ -28,5 +28,5 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
         }
     }
 
-    var errorDescription: String? { description }
+    public var errorDescription: String? { description }
 }

@@ -2,32 +2,32 @@ import Foundation
 import Glibc
 
 /// stdout carries results only; messages and progress go to stderr.
-enum Console {
-    static func output(_ text: String) {
+public enum Console {
+    public static func output(_ text: String) {
         write(text + "\n", to: STDOUT_FILENO)
     }
 
-    static func error(_ text: String) {
+    public static func error(_ text: String) {
         write("shesha-pool: " + text + "\n", to: STDERR_FILENO)
     }
 
-    static func message(_ text: String) {
+    public static func message(_ text: String) {
         write(text + "\n", to: STDERR_FILENO)
     }
 
     /// Passes on text as it is (a sandbox's own output), with no prefix and no added newline.
-    static func passOutput(_ text: String) {
+    public static func passOutput(_ text: String) {
         write(text, to: STDOUT_FILENO)
     }
 
-    static func passError(_ text: String) {
+    public static func passError(_ text: String) {
         write(text, to: STDERR_FILENO)
     }
 
-    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// A progress reporter that redraws one line on a terminal and prints nothing on a pipe.
-    static func progress(_ label: String) -> @Sendable (Int, Int) -> Void {
+    public static func progress(_ label: String) -> @Sendable (Int, Int) -> Void {
         guard stderrIsTerminal else { return { _, _ in } }
         return { done, total in
             let end = done == total ? "\n" : ""
@@ -49,7 +49,7 @@ enum Console {
         }
     }
 
-    static func json<T: Encodable>(_ value: T) throws -> String {
+    public static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)

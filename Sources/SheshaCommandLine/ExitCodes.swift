@@ -5,15 +5,15 @@ import SheshaSQLite
 import Worktrees
 
 /// Maps errors to the documented sysexits codes. The libraries know nothing about exit codes.
-enum ExitCodes {
-    static let usage: Int32 = 64
-    static let dataError: Int32 = 65
-    static let unavailable: Int32 = 69
-    static let temporaryFailure: Int32 = 75
-    static let failure: Int32 = 1
+public enum ExitCodes {
+    public static let usage: Int32 = 64
+    public static let dataError: Int32 = 65
+    public static let unavailable: Int32 = 69
+    public static let temporaryFailure: Int32 = 75
+    public static let failure: Int32 = 1
 
     /// The exit code for a domain error, or nil for argument-parser's own errors (which it handles).
-    static func code(for error: any Error) -> Int32? {
+    public static func code(for error: any Error) -> Int32? {
         switch error {
         case let error as PoolError:
             switch error {
@@ -53,7 +53,7 @@ enum ExitCodes {
         }
     }
 
-    static func message(for error: any Error) -> String {
+    public static func message(for error: any Error) -> String {
         if let error = error as? SQLiteError {
             switch error.code {
             case .SQLITE_READONLY_DBMOVED:

@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import PoolCore
+import RLM
+import Sandbox
+import SheshaCommandLine
+
+/// `shesha-pool query`, a program of its own that `shesha-pool` hands the command to: its HTTP client
+/// (FoundationNetworking) links libcurl and some 30 libraries more, whose loading would double the start-up
+/// time of every other command.
+@main
+struct Query: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shesha-pool query",
+        abstract: "Answer a question about documents: a language model writes code that reads them in a sandbox.",
+        discussion: """
+            The model (any OpenAI-compatible chat completions endpoint) sees the question, not the documents: \
+            it writes Python that explores them as `context` in a sandbox and asks sub-questions with \
+            `llm_query`, until its code calls FINAL. The answer goes to stdout, progress to stderr.
+
+            The sandbox is leased from the container pool named by --pool when that pool exists in the \
+            database (warm, reset and given back afterwards); otherwise a bubblewrap sandbox is started for \
+            the query and stopped after it.
+
+            The model and endpoint come from --model and --base-url, else SHESHA_LLM_MODEL and \
+            SHESHA_LLM_BASE_URL; the API key from OPENAI_API_KEY. With no final answer within \
+            --max-iterations replies, the command says so and exits 1.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(
+        name: .customLong("doc"),
+        help: ArgumentHelp("A document to ask about (repeat for several).", valueName: "file")
+    )
+    var documents: [String] = []
+
+    @Option(help: ArgumentHelp("The model. Default: $SHESHA_LLM_MODEL.", valueName: "name"))
+    var model: String?
+
+    @Option(
+        name: .customLong("base-url"),
+        help: ArgumentHelp(
+            "The API root. Default: $SHESHA_LLM_BASE_URL, else https://api.openai.com/v1.",
+            valueName: "url"
+        )
+    )
+    var baseURL: String?
+
+    @Option(
+        name: .customLong("trace"),
+        help: ArgumentHelp("Write the query's trace to a JSON Lines file in this folder.", valueName: "dir")
+    )
+    var traceFolder: String?
+
+    @Option(help: ArgumentHelp("Model replies before giving up without an answer.", valueName: "n"))
+    var maxIterations = 20
+
+    @Argument(help: ArgumentHelp("The question.", valueName: "question"))
+    var question: String
+
+    func validate() throws {
+        guard !documents.isEmpty else {
+            throw ValidationError("pass at least one document with --doc FILE")
+        }
+        guard maxIterations >= 1 else {
+            throw ValidationError("--max-iterations must be at least 1 (got \(maxIterations))")
+        }
+        guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("the question is empty; pass it as the last argument")
+        }
+    }
+
+    func run() async throws {
+        let texts = try readDocuments()
+        let client: LLMClient
+        do {
+            client = try LLMClient(options: LLMClientOptions.fromEnvironment(baseURL: baseURL, model: model))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let pool = try await containerPool()
+        let options = RLMEngineOptions(
+            model: model,
+            baseURL: baseURL,
+            maxIterations: maxIterations,
+            pool: pool,
+            traceFolder: traceFolder
+        )
+        let engine = try RLMEngine(options: options, client: client)
+        Console.message(
+            pool.map { "using a sandbox from container pool '\($0.pool.name)'" }
+                ?? "using a bubblewrap sandbox for this query (no container pool '\(global.poolName)')"
+        )
+        let result: QueryResult
+        do {
+            result = try await engine.query(documents: texts, question: question) { step in
+                Console.message(Self.progressLine(step))
+            }
+        } catch let error as LLMError {
+            Console.error("\(error)")
+            throw ExitCode(1)
+        } catch let error as RLMError {
+            Console.error("\(error)")
+            throw ExitCode(1)
+        }
+        let usage = result.tokenUsage
+        Console.message(
+            "\(result.trace.last?.iteration ?? 0) iterations, \(usage.total) tokens (\(usage.prompt) prompt, "
+                + "\(usage.completion) completion), \(result.executionTime.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2))))"
+                + (result.traceFile.map { "; trace: \($0)" } ?? "")
+        )
+        switch result.outcome {
+        case .answered(let answer):
+            Console.output(answer)
+        case .noAnswer(let reason):
+            Console.error("no answer: \(reason); raise --max-iterations or ask a narrower question")
+            throw ExitCode(1)
+        }
+    }
+
+    private func readDocuments() throws -> [String] {
+        try documents.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read --doc \(path); check the path and its permissions")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("--doc \(path) is not UTF-8 text")
+            }
+            return text
+        }
+    }
+
+    /// The container pool named by --pool, if the database exists and holds it; nil means a sandbox per
+    /// query. A pool of another kind is an error only when the user named it.
+    private func containerPool() async throws -> ContainerPool? {
+        var info = stat()
+        guard stat(global.databasePath, &info) == 0, info.st_size > 0 else { return nil }
+        let ledger = try global.openLedger()
+        guard try await ledger.poolNames().contains(global.poolName) else { return nil }
+        let definition = try await ledger.pool(named: global.poolName)
+        guard definition.kind == ContainerPool.kind else {
+            let named = global.poolOption != nil || global.environment["SHESHA_POOL"].map { !$0.isEmpty } == true
+            guard named else { return nil }
+            throw PoolError.invalidArgument(
+                "pool '\(global.poolName)' holds \(definition.kind) slots, not sandboxes; pass the --pool of a "
+                    + "container pool, or none for a sandbox per query"
+            )
+        }
+        return try ContainerPool(ledger: ledger, definition: definition)
+    }
+
+    /// One stderr line per trace step.
+    static func progressLine(_ step: TraceStep) -> String {
+        let prefix = "[\(step.iteration)] "
+        let firstLine =
+            step.text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+        let excerpt = firstLine.count > 80 ? firstLine.prefix(80) + "…" : firstLine
+        let tokens = step.tokens.map { " (\($0.prompt)+\($0.completion) tokens)" } ?? ""
+        switch step.kind {
+        case .reply: return prefix + "model replied" + tokens
+        case .code: return prefix + "running code: " + excerpt
+        case .output: return prefix + "output: " + excerpt
+        case .subcallRequest: return prefix + "llm_query: " + excerpt
+        case .subcallResponse: return prefix + "llm_query answered" + tokens
+        case .finalAnswer: return prefix + "final answer"
+        case .error: return prefix + "error: " + excerpt
+        }
+    }
+
+    static func main() async {
+        await runAsShesha(Array(CommandLine.arguments.dropFirst()))
+    }
+}
