@@ -69,13 +69,15 @@ struct ExecutorLLMQueryTests {
     func handlerTimeIsNotCounted() async throws {
         try await withRunner { runner in
             let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            // The two answers take 8 s, past the 5 s timeout; the code itself needs a small part of 5 s even
+            // on a loaded machine.
             await executor.setLLMQueryHandler { _, _ in
-                try await Task.sleep(for: .seconds(2))
+                try await Task.sleep(for: .seconds(4))
                 return "slow answer"
             }
             let result = await executor.execute(
                 code: "[llm_query('a', 'b') for _ in range(2)]",
-                timeout: .seconds(1)
+                timeout: .seconds(5)
             )
             #expect(result.failure == nil)
             #expect(result.value == "['slow answer', 'slow answer']")
