@@ -53,9 +53,14 @@ struct ContainerTortureTests {
                 try #require(sandbox.process.isRunning, "python3 did not start: \(sandbox.stderr)")
                 try await Task.sleep(for: .milliseconds(5))
             }
-            let log = work + "/logs/holder-0001.log"
-            let text = try String(contentsOfFile: log, encoding: .utf8)
-            let begin = try #require(text.split(separator: "\n").first { $0.hasPrefix("BEGIN ") })
+            // Any holder's first tenure will do (under load one holder may have been killed before its first).
+            let logs = try FileManager.default.contentsOfDirectory(atPath: work + "/logs").filter { $0.hasSuffix(".log") }
+            let begun = logs.sorted().compactMap { name -> (String, Substring)? in
+                let path = work + "/logs/" + name
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                return text.split(separator: "\n").first { $0.hasPrefix("BEGIN ") }.map { (path, $0) }
+            }
+            let (log, begin) = try #require(begun.first, "no holder began a tenure")
             let words = begin.split(separator: " ")
             let handle = try #require(FileHandle(forWritingAtPath: log))
             handle.seekToEndOfFile()
