@@ -69,15 +69,17 @@ struct ExecutorLLMQueryTests {
     func handlerTimeIsNotCounted() async throws {
         try await withRunner { runner in
             let executor = ContainerExecutor(socketPath: runner.layout.socket)
-            // The two answers take 8 s, past the 5 s timeout; the code itself needs a small part of 5 s even
-            // on a loaded machine.
+            // Connected first, so a runner slow to start on a loaded machine does not eat the budget.
+            try await executor.connect(timeout: .seconds(60))
+            // The four answers take 12 s, past the 10 s timeout; the code itself needs a small part of 10 s
+            // even on a loaded machine.
             await executor.setLLMQueryHandler { _, _ in
-                try await Task.sleep(for: .seconds(4))
+                try await Task.sleep(for: .seconds(3))
                 return "slow answer"
             }
             let result = await executor.execute(
-                code: "[llm_query('a', 'b') for _ in range(2)]",
-                timeout: .seconds(5)
+                code: "[llm_query('a', 'b') for _ in range(4)][:2]",
+                timeout: .seconds(10)
             )
             #expect(result.failure == nil)
             #expect(result.value == "['slow answer', 'slow answer']")
