@@ -27,10 +27,13 @@ struct LLMClientTimeoutTests {
     @Test("a sub-second timeout waits for a reply that comes in time")
     func subSecondTimeoutWaits() async throws {
         // URLSession on Linux truncates 0.8 s to 0 and would time out at once; the client must not.
-        try await withScriptedServer([.delay(.milliseconds(100), then: .completion("in time"))]) { server in
+        // A prompt reply, and a few attempts, so a loaded machine that misses 0.8 s once still passes; a client
+        // that timed out at once would fail every attempt.
+        let replies = Array(repeating: ScriptedReply.completion("in time"), count: 5)
+        try await withScriptedServer(replies) { server in
             let client = try makeClient(for: server) {
                 $0.requestTimeout = .milliseconds(800)
-                $0.maxRetries = 0
+                $0.maxRetries = 4
             }
             #expect(try await client.complete(twoMessages).content == "in time")
         }
