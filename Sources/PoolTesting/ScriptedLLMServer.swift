@@ -170,8 +170,10 @@ public final class ScriptedLLMServer: @unchecked Sendable {
             let body = ChatCompletionBody(
                 model: model ?? "scripted", content: content, promptTokens: promptTokens,
                 completionTokens: completionTokens)
-            // Encoding plain strings and integers cannot fail.
-            let json = try! JSONEncoder().encode(body)
+            // Encoding plain strings and integers does not fail; should it ever, the client sees a 500.
+            guard let json = try? JSONEncoder().encode(body) else {
+                return Self.response(status: 500, headers: [], body: Data("cannot encode the reply".utf8), keepAlive: keepAlive)
+            }
             return Self.response(status: 200, headers: ["Content-Type: application/json"], body: json, keepAlive: keepAlive)
         case .status(let status, let body, let retryAfter):
             var headers = [body.hasPrefix("{") ? "Content-Type: application/json" : "Content-Type: text/plain"]

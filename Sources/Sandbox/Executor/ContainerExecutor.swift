@@ -148,7 +148,7 @@ public actor ContainerExecutor {
     )
         async throws(SandboxProtocolError)
     {
-        let line = message.line()
+        let line = try message.line()
         try await onQueue { () throws(SandboxProtocolError) in try channel.send(line, deadline: deadline) }
     }
 

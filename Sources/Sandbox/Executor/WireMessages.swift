@@ -36,9 +36,11 @@ enum HostMessage: Encodable {
     }
 
     /// The message as one line, newline included.
-    func line() -> [UInt8] {
-        // Encoding strings and arrays of strings cannot fail.
-        var bytes = [UInt8](try! JSONEncoder().encode(self))
+    func line() throws(SandboxProtocolError) -> [UInt8] {
+        // Encoding strings and arrays of strings does not fail; should it ever, the call fails, not the process.
+        guard var bytes = (try? JSONEncoder().encode(self)).map({ [UInt8]($0) }) else {
+            throw .malformedMessage("the host could not encode its own message")
+        }
         bytes.append(UInt8(ascii: "\n"))
         return bytes
     }
