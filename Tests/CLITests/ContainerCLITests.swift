@@ -185,6 +185,10 @@ struct ContainerCLITests {
             expectCleanFailure(
                 try await fixture.cli(["exec", "--pool", "trees", "--holder", "a", "1"]), status: 64, mentioning: "not sandboxes"
             )
+            // `run` would run its command on the host, outside the sandbox.
+            expectCleanFailure(
+                try await fixture.cli(["run", "--holder", "r", "--", "touch", "outside"]), status: 64, mentioning: "holds sandboxes"
+            )
             #expect(try await fixture.snapshot() == before)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SheshaCommandLine
 import PoolCore
+import Sandbox
 
 extension SheshaPool {
     struct Run: AsyncParsableCommand {
@@ -35,6 +36,13 @@ extension SheshaPool {
 
         func run() async throws {
             let pool = try await global.openPool()
+            // A command run in a sandbox's slot folder would run on the host, outside the sandbox.
+            if pool.backend is ContainerBackend {
+                throw PoolError.invalidArgument(
+                    "pool '\(pool.name)' holds sandboxes, and `run` runs its command on this host; run Python in a "
+                        + "sandbox with `shesha-pool acquire`, `shesha-pool exec` and `shesha-pool release`"
+                )
+            }
             // This process owns the lease: if it dies, the lease ends and its command dies with it.
             let lease = try await pool.acquire(holder: holder, wait: wait?.duration, owner: .current)
             let status: Int32
