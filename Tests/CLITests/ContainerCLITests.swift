@@ -9,8 +9,18 @@ struct ContainerCLITests {
     @Test("a sandbox started by one process is leased and driven by others, and reset for the next holder")
     func driveAcrossProcesses() async throws {
         try await withSandboxFixture { fixture in
-            let created = try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "1", "--max-size", "2"])
+            let created = try await fixture.cli([
+                "init", "container", "--dir", fixture.sandboxFolder, "--min-idle", "1", "--max-size", "2",
+                "--memory", "256m", "--pids", "64", "--json",
+            ])
             try #require(created.status == 0, "\(created)")
+            let settings = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+            let container = try #require(settings["container"] as? [String: Any], "\(created.stdout)")
+            #expect(settings["kind"] as? String == "container")
+            #expect(container["backend"] as? String == "bwrap")
+            let limits = try #require(container["limits"] as? [String: Any])
+            #expect(limits["memoryBytes"] as? Int == 256 << 20)
+            #expect(limits["pids"] as? Int == 64)
             _ = try await fixture.acquire("a")
             #expect(try await fixture.cli(["exec", "--holder", "a", "x = 40"]).stdout == "")
             let printed = try await fixture.cli(["exec", "--holder", "a", "print(x + 2)\nx * 2"])
