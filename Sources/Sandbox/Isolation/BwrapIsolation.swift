@@ -6,7 +6,7 @@ import PoolCore
 ///
 /// When the host runs as root, the sandbox runs as an unprivileged user (`SandboxUser.unprivileged`):
 /// the kernel does not apply a process limit to root, so a fork bomb would not be contained.
-public struct BwrapIsolation: SandboxIsolation {
+public struct BwrapIsolation: HostProcessIsolation {
     public let name = "bwrap"
     /// The Python the sandbox runs; it must lie under the read-only system folders.
     public var python: String
@@ -95,18 +95,6 @@ public struct BwrapIsolation: SandboxIsolation {
             try await Task.sleep(for: .milliseconds(5))
         }
         return record
-    }
-
-    public func stop(_ record: SandboxRecord) async throws {
-        try await SandboxProcesses.stop(record)
-    }
-
-    public func isRunning(_ record: SandboxRecord) async -> Bool {
-        SandboxProcesses.isRunning(record)
-    }
-
-    public func runningSandboxes(in slotFolder: String) async throws -> [String: SandboxRecord] {
-        SandboxProcesses.find(under: slotFolder, backend: name)
     }
 
     private func readOnlySystem() -> [String] {

@@ -4,7 +4,7 @@ import PoolCore
 /// No isolation: the runner is a plain process of the host user, with only its own rlimits. For
 /// development on machines without bubblewrap or a container engine; code in it can read and write
 /// everything the user can.
-public struct ProcessIsolation: SandboxIsolation {
+public struct ProcessIsolation: HostProcessIsolation {
     public let name = "process"
     public var python: String
 
@@ -36,17 +36,5 @@ public struct ProcessIsolation: SandboxIsolation {
             throw SandboxStartFailed(message: "python exited at once; see \(layout.log)")
         }
         return SandboxRecord(backend: name, pid: pid, startTime: identity.startTime)
-    }
-
-    public func stop(_ record: SandboxRecord) async throws {
-        try await SandboxProcesses.stop(record)
-    }
-
-    public func isRunning(_ record: SandboxRecord) async -> Bool {
-        SandboxProcesses.isRunning(record)
-    }
-
-    public func runningSandboxes(in slotFolder: String) async throws -> [String: SandboxRecord] {
-        SandboxProcesses.find(under: slotFolder, backend: name)
     }
 }

@@ -1,8 +1,25 @@
 import Foundation
 import PoolCore
 
-/// Finding and stopping sandbox processes through /proc, for the backends whose sandbox is a process tree
-/// on this host (bwrap, process).
+/// A backend whose sandbox is a process tree on this host, led by the process `DetachedProcess` started
+/// (bwrap, process): stopped, checked and found through /proc.
+public protocol HostProcessIsolation: SandboxIsolation {}
+
+extension HostProcessIsolation {
+    public func stop(_ record: SandboxRecord) async throws {
+        try await SandboxProcesses.stop(record)
+    }
+
+    public func isRunning(_ record: SandboxRecord) async -> Bool {
+        SandboxProcesses.isRunning(record)
+    }
+
+    public func runningSandboxes(in slotFolder: String) async throws -> [String: SandboxRecord] {
+        SandboxProcesses.find(under: slotFolder, backend: name)
+    }
+}
+
+/// Finding and stopping sandbox processes through /proc.
 enum SandboxProcesses {
     /// Kills the recorded process's group and the sandbox's init, each only if it is still the process
     /// that was recorded (same start time), so a recycled pid is never hit. Waits until they are gone.
