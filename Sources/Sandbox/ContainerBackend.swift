@@ -59,20 +59,9 @@ public struct ContainerBackend: ResourceBackend {
     }
 
     public func destroy(_ slot: Slot) async throws {
-        let layout = SlotLayout(slot: slot.path)
-        if let record = readRecord(layout) {
-            try await isolation.stop(record)
-        }
-        // A crash between the start and writing the record leaves a sandbox only /proc (or the engine) knows.
-        if let unrecorded = try await isolation.runningSandboxes(in: parentFolder(of: slot.path))[slot.path] {
-            try await isolation.stop(unrecorded)
-        }
+        try await stopSandbox(of: slot.path)
         CrashPoint.reached(.midDestroy)
-        do {
-            try FileManager.default.removeItem(atPath: slot.path)
-        } catch CocoaError.fileNoSuchFile {
-            // Already gone: a crash may have happened after removal, before the ledger heard of it.
-        }
+        try removeFolder(slot.path)
     }
 
     /// A missing folder, a stopped sandbox, or (for an idle slot) a runner that does not answer a ping.
@@ -104,17 +93,26 @@ public struct ContainerBackend: ResourceBackend {
     }
 
     public func removeStray(_ path: String) async throws {
-        let layout = SlotLayout(slot: path)
-        if let record = readRecord(layout) {
+        try await stopSandbox(of: path)
+        try removeFolder(path)
+    }
+
+    /// Stops the slot's sandbox: the recorded one, or, when there is no record (a crash came between the
+    /// start and writing it, or the folder is gone), the one /proc or the engine finds for the path. Only
+    /// then is it worth that search: a slot's path is never reused, so it has one sandbox at most.
+    private func stopSandbox(of path: String) async throws {
+        if let record = readRecord(SlotLayout(slot: path)) {
             try await isolation.stop(record)
+        } else if let unrecorded = try await isolation.runningSandboxes(in: parentFolder(of: path))[path] {
+            try await isolation.stop(unrecorded)
         }
-        if let running = try await isolation.runningSandboxes(in: parentFolder(of: path))[path] {
-            try await isolation.stop(running)
-        }
+    }
+
+    private func removeFolder(_ path: String) throws {
         do {
             try FileManager.default.removeItem(atPath: path)
         } catch CocoaError.fileNoSuchFile {
-            // A sandbox whose folder was already gone.
+            // Already gone: a crash may have happened after removal, before the ledger heard of it.
         }
     }
 
