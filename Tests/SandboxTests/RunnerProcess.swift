@@ -116,27 +116,25 @@ func withRunner<R>(
     slotName: String = "slot",
     _ body: (RunnerProcess) async throws -> R
 ) async throws -> R {
-    try await withTemporaryFolder { folder in
-        let runner = try await RunnerProcess.start(
-            in: folder.appending(path: slotName),
-            arguments: arguments,
-            unprivileged: unprivileged
-        )
-        do {
-            let result = try await body(runner)
-            await runner.stop()
-            return result
-        } catch {
-            await runner.stop()
-            throw error
-        }
+    try await withStartedRunner(body) { folder in
+        try await RunnerProcess.start(in: folder.appending(path: slotName), arguments: arguments, unprivileged: unprivileged)
     }
 }
 
 /// Runs `body` with a fake runner that answers every request as `reply` says.
 func withFakeRunner<R>(reply: FakeReply, _ body: (RunnerProcess) async throws -> R) async throws -> R {
+    try await withStartedRunner(body) { folder in
+        try await RunnerProcess.startFake(in: folder.appending(path: "slot"), reply: reply)
+    }
+}
+
+/// Starts a runner in a fresh temporary folder, runs `body`, and stops the runner whatever happens.
+private func withStartedRunner<R>(
+    _ body: (RunnerProcess) async throws -> R,
+    start: (URL) async throws -> RunnerProcess
+) async throws -> R {
     try await withTemporaryFolder { folder in
-        let runner = try await RunnerProcess.startFake(in: folder.appending(path: "slot"), reply: reply)
+        let runner = try await start(folder)
         do {
             let result = try await body(runner)
             await runner.stop()
