@@ -1,4 +1,3 @@
-import CLinux
 import Foundation
 import Glibc
 import PoolCore
@@ -25,18 +24,15 @@ struct ContainerHolder {
     let options: HolderOptions
 
     func run() async throws -> Never {
-        // Die with the orchestrator, so an interrupted run leaves no holder behind.
-        _ = clinux_set_parent_death_signal(SIGKILL)
-        if getppid() == 1 { exit(0) }
-        let log = try TenureLog(path: options.log)
-        var random = SplitMix64(seed: options.seed)
+        let (log, seeded) = try options.startHolder()
+        var random = seeded
         let containers = try await ContainerPool(ledger: try SQLiteLedger(path: options.database), name: options.pool)
         while true {
             let sandbox: ContainerPool.LeasedSandbox
             do {
                 sandbox = try await containers.acquire(holder: options.name, wait: .seconds(120))
             } catch {
-                log.append(["ERROR", now(), "acquire:", oneLine("\(error)")])
+                log.append(["ERROR", MonotonicClock.stamp(), "acquire:", oneLine("\(error)")])
                 MonotonicClock.sleep(milliseconds: 50)
                 continue
             }
@@ -45,13 +41,13 @@ struct ContainerHolder {
             let marker = SlotLayout(slot: path).box + "/" + Holder.marker
             let descriptor = open(marker, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
-                log.append(["CLASH", path, token, now(), "\(errno)"])
+                log.append(["CLASH", path, token, MonotonicClock.stamp(), "\(errno)"])
                 exit(3)
             }
             close(descriptor)
-            log.append(["BEGIN", path, token, now()])
+            log.append(["BEGIN", path, token, MonotonicClock.stamp()])
             if let leftovers = await execute(Self.leftoversCode, in: sandbox, log: log), !leftovers.isEmpty {
-                log.append(["UNCLEAN", path, token, now(), leftovers])
+                log.append(["UNCLEAN", path, token, MonotonicClock.stamp(), leftovers])
             }
             let file = "\(SlotLayout.boxInside)/torture-\(token)"
             let leave = "\(Self.mark) = '\(token)'\nopen('\(file)', 'w').write('\(token)')"
@@ -60,22 +56,22 @@ struct ContainerHolder {
             if let readBack = await execute("print(\(Self.mark), open('\(file)').read())", in: sandbox, log: log),
                 readBack != "\(token) \(token)"
             {
-                log.append(["UNCLEAN", path, token, now(), "\(Self.mark) and \(file) read back as '\(readBack)'"])
+                log.append(["UNCLEAN", path, token, MonotonicClock.stamp(), "\(Self.mark) and \(file) read back as '\(readBack)'"])
             }
             if random.chance(Holder.abandonChance) {
-                log.append(["ABANDON", path, token, now()])
+                log.append(["ABANDON", path, token, MonotonicClock.stamp()])
                 _exit(0)
             }
-            log.append(["END", path, token, now()])
+            log.append(["END", path, token, MonotonicClock.stamp()])
             if unlink(marker) != 0 {
-                log.append(["LOST", path, token, now(), "\(errno)"])
+                log.append(["LOST", path, token, MonotonicClock.stamp(), "\(errno)"])
             }
             do {
                 try await containers.release(sandbox)
             } catch PoolError.leaseLost {
-                log.append(["RELEASE-LOST", path, token, now()])
+                log.append(["RELEASE-LOST", path, token, MonotonicClock.stamp()])
             } catch {
-                log.append(["ERROR", now(), "release:", oneLine("\(error)")])
+                log.append(["ERROR", MonotonicClock.stamp(), "release:", oneLine("\(error)")])
             }
         }
     }
@@ -85,11 +81,11 @@ struct ContainerHolder {
     private func execute(_ code: String, in sandbox: ContainerPool.LeasedSandbox, log: TenureLog) async -> String? {
         let result = await sandbox.executor.execute(code: code, timeout: Self.executeTimeout)
         if let failure = result.failure {
-            log.append(["ERROR", now(), "execute:", oneLine("\(failure)")])
+            log.append(["ERROR", MonotonicClock.stamp(), "execute:", oneLine("\(failure)")])
             return nil
         }
         if let error = result.error {
-            log.append(["ERROR", now(), "execute:", oneLine("\(error.type): \(error.message)")])
+            log.append(["ERROR", MonotonicClock.stamp(), "execute:", oneLine("\(error.type): \(error.message)")])
             return nil
         }
         return result.stdout.hasSuffix("\n") ? String(result.stdout.dropLast()) : result.stdout
@@ -100,5 +96,4 @@ struct ContainerHolder {
         text.split(whereSeparator: \.isNewline).joined(separator: " | ")
     }
 
-    private func now() -> String { "\(MonotonicClock.now())" }
 }

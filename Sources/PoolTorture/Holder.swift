@@ -1,4 +1,3 @@
-import CLinux
 import Foundation
 import Glibc
 import PoolCore
@@ -17,11 +16,8 @@ struct Holder {
     let options: HolderOptions
 
     func run() async throws -> Never {
-        // Die with the orchestrator, so an interrupted run leaves no holder behind.
-        _ = clinux_set_parent_death_signal(SIGKILL)
-        if getppid() == 1 { exit(0) }
-        let log = try TenureLog(path: options.log)
-        var random = SplitMix64(seed: options.seed)
+        let (log, seeded) = try options.startHolder()
+        var random = seeded
         let ledger = try SQLiteLedger(path: options.database)
         let pool = try await WorktreePool(ledger: ledger, name: options.pool).pool
         while true {
@@ -29,7 +25,7 @@ struct Holder {
             do {
                 lease = try await pool.acquire(holder: options.name, wait: .seconds(120))
             } catch {
-                log.append(["ERROR", now(), "acquire:", "\(error)"])
+                log.append(["ERROR", MonotonicClock.stamp(), "acquire:", "\(error)"])
                 MonotonicClock.sleep(milliseconds: 50)
                 continue
             }
@@ -37,35 +33,35 @@ struct Holder {
             let token = "\(lease.token)"
             let marker = open(path + "/" + Self.marker, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
             guard marker >= 0 else {
-                log.append(["CLASH", path, token, now(), "\(errno)"])
+                log.append(["CLASH", path, token, MonotonicClock.stamp(), "\(errno)"])
                 exit(3)
             }
             close(marker)
-            log.append(["BEGIN", path, token, now()])
+            log.append(["BEGIN", path, token, MonotonicClock.stamp()])
             let leftovers =
                 (try? FileManager.default.contentsOfDirectory(atPath: path))?
                 .filter { $0.hasPrefix(Self.untrackedPrefix) } ?? []
             if !leftovers.isEmpty {
-                log.append(["UNCLEAN", path, token, now(), leftovers.sorted().joined(separator: ",")])
+                log.append(["UNCLEAN", path, token, MonotonicClock.stamp(), leftovers.sorted().joined(separator: ",")])
             }
             if random.chance(0.5) {
                 change(checkout: path, token: token, random: &random)
             }
             MonotonicClock.sleep(milliseconds: Int.random(in: 0...options.maxHoldMilliseconds, using: &random))
             if random.chance(Self.abandonChance) {
-                log.append(["ABANDON", path, token, now()])
+                log.append(["ABANDON", path, token, MonotonicClock.stamp()])
                 _exit(0)
             }
-            log.append(["END", path, token, now()])
+            log.append(["END", path, token, MonotonicClock.stamp()])
             if unlink(path + "/" + Self.marker) != 0 {
-                log.append(["LOST", path, token, now(), "\(errno)"])
+                log.append(["LOST", path, token, MonotonicClock.stamp(), "\(errno)"])
             }
             do {
                 try await pool.release(lease)
             } catch PoolError.leaseLost {
-                log.append(["RELEASE-LOST", path, token, now()])
+                log.append(["RELEASE-LOST", path, token, MonotonicClock.stamp()])
             } catch {
-                log.append(["ERROR", now(), "release:", "\(error)"])
+                log.append(["ERROR", MonotonicClock.stamp(), "release:", "\(error)"])
             }
         }
     }
@@ -84,5 +80,4 @@ struct Holder {
         try? Data(token.utf8).write(to: URL(filePath: path + "/build/cache-" + token))
     }
 
-    private func now() -> String { "\(MonotonicClock.now())" }
 }
