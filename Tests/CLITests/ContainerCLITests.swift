@@ -57,6 +57,23 @@ struct ContainerCLITests {
         }
     }
 
+    @Test("the process backend says it isolates nothing, and runs code all the same")
+    func processBackend() async throws {
+        try await withSandboxFixture { fixture in
+            let created = try await fixture.cli(
+                ["init", "container", "--backend", "process", "--dir", fixture.sandboxFolder, "--min-idle", "1"]
+            )
+            try #require(created.status == 0, "\(created)")
+            #expect(created.stderr.contains("does not isolate anything"), "\(created.stderr)")
+            _ = try await fixture.acquire("p")
+            let result = try await fixture.cli(["exec", "--holder", "p", "import os\nprint(os.getcwd().endswith('/box'))"])
+            #expect(result.stdout == "True\n", "\(result)")
+            #expect(try await fixture.cli(["release", "--holder", "p", "--owner-pid", CLIFixture.testPID]).status == 0)
+            #expect(try await fixture.cli(["shrink", "1"]).status == 0)
+            #expect(runningSandboxes(under: fixture.sandboxFolder).isEmpty)
+        }
+    }
+
     @Test("a killed holder's slot is reclaimed with its sandbox still running, and reset")
     func killedHolderReclaimed() async throws {
         try await withSandboxFixture { fixture in
