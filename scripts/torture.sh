@@ -4,7 +4,8 @@
 #
 #   scripts/torture.sh [--minutes M | --seconds S] [--seed N] [--holders H] [--repo-files F]
 #                      [--maintenance L] [--kill-every-ms K] [--max-hold-ms M] [--release] [--keep]
-#                      [--kind worktree|container]
+#                      [--kind worktree|container] [--until-holder-kills K] [--until-cycles C]
+#                      [--max-seconds X]
 #
 # Prints the seed first (a random one unless --seed is given), so any failure replays with --seed.
 # Defaults: 2 minutes, 16 holders, 2 maintenance lanes, a kill about every second, a debug build, worktrees;
@@ -17,7 +18,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Its own scratch path, so these builds never disturb the debug builds in .build.
 scratch="$root/.build-torture-run"
 
-usage() { sed -n '4,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '4,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; }
 
 configuration=debug
 keep=false
@@ -36,7 +37,8 @@ while (($#)); do
         --holders)
             (($# >= 2)) || { echo "torture.sh: --holders needs a value" >&2; usage; exit 64; }
             holders="$2"; shift 2 ;;
-        --repo-files | --maintenance | --kill-every-ms | --max-hold-ms | --kind)
+        --repo-files | --maintenance | --kill-every-ms | --max-hold-ms | --kind | --until-holder-kills | \
+            --until-cycles | --max-seconds)
             (($# >= 2)) || { echo "torture.sh: $1 needs a value" >&2; usage; exit 64; }
             passed+=("$1" "$2"); shift 2 ;;
         --release) configuration=release; shift ;;

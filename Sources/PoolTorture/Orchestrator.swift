@@ -24,7 +24,9 @@ struct Orchestrator {
     func runAndCheck() throws -> TortureReport {
         emit(
             "pool-torture: seed \(options.seed); replay with: pool-torture run --seed \(options.seed) "
-                + "--seconds \(options.seconds) --holders \(options.holders) --maintenance \(options.maintenanceLanes) "
+                + "--seconds \(options.seconds) --until-holder-kills \(options.untilHolderKills) "
+                + "--until-cycles \(options.untilCycles) --max-seconds \(options.maxSeconds) "
+                + "--holders \(options.holders) --maintenance \(options.maintenanceLanes) "
                 + "--kill-every-ms \(options.killEveryMilliseconds) --max-hold-ms \(options.maxHoldMilliseconds) "
                 + "--repo-files \(options.repositoryFiles) --kind \(options.kind.rawValue)"
         )
@@ -41,6 +43,10 @@ struct Orchestrator {
         var spawned = 0
         let start = MonotonicClock.now()
         let deadline = start + Int64(options.seconds) * 1_000_000_000
+        let hardDeadline = start + Int64(options.maxSeconds) * 1_000_000_000
+        var holderKills = 0
+        var goalsMet = false
+        var nextGoalCheck = deadline
         var killer = Killer(everyMilliseconds: options.killEveryMilliseconds, start: start, random: &random)
         var kills = 0
         var nextProgress = start + 30_000_000_000
@@ -53,8 +59,21 @@ struct Orchestrator {
 
         do {
             for index in holders.indices { try startHolder(index) }
-            while MonotonicClock.now() < deadline && !interruptRequested.load(ordering: .relaxed) {
+            while !interruptRequested.load(ordering: .relaxed) {
                 let now = MonotonicClock.now()
+                if now >= deadline && now >= nextGoalCheck {
+                    goalsMet = holderKills >= options.untilHolderKills
+                        && work.completedTenures(upTo: spawned) >= options.untilCycles
+                    nextGoalCheck = now + 500_000_000
+                }
+                if now >= deadline && (goalsMet || now >= hardDeadline) {
+                    if !goalsMet {
+                        FileHandle.standardError.write(
+                            Data("pool-torture: stopped at --max-seconds before the --until goals were met\n".utf8)
+                        )
+                    }
+                    break
+                }
                 for index in holders.indices {
                     guard let holder = holders[index], holder.hasExited() else { continue }
                     log.append(["EXIT", "holder", "\(holderNumbers[index])", "\(holder.exitStatus ?? 1)", "\(now)"])
@@ -81,6 +100,7 @@ struct Orchestrator {
                         log.append(["KILL", "holder", "\(holderNumbers[index])", "\(before)"])
                         try startHolder(index)
                         kills += 1
+                        holderKills += 1
                     case .maintenance(let index):
                         let before = lanes[index].running?.killGroup() ?? now
                         log.append(["KILL", "maintenance", "\(lanes[index].number)", "\(before)"])

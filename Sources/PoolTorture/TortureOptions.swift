@@ -34,6 +34,11 @@ struct ArgumentReader {
 /// `pool-torture run`: how long, how hard, and where.
 struct RunOptions {
     var seconds: Int
+    /// The run goes on past `seconds` until the killer has hit this many holders and this many tenures
+    /// have ended, so a slow machine still tests what a fast one does; `maxSeconds` bounds that.
+    var untilHolderKills: Int
+    var untilCycles: Int
+    var maxSeconds: Int
     var seed: UInt64
     var holders: Int
     var maintenanceLanes: Int
@@ -45,7 +50,7 @@ struct RunOptions {
     var sheshaPool: String
 
     static let names: Set<String> = [
-        "--seconds", "--minutes", "--seed", "--holders", "--maintenance", "--kill-every-ms", "--max-hold-ms",
+        "--seconds", "--minutes", "--until-holder-kills", "--until-cycles", "--max-seconds", "--seed", "--holders", "--maintenance", "--kill-every-ms", "--max-hold-ms",
         "--repo-files", "--kind", "--work", "--shesha-pool",
     ]
 
@@ -53,6 +58,9 @@ struct RunOptions {
         let reader = try ArgumentReader(words, known: Self.names)
         let minutes = try reader.integer("--minutes", default: 0)
         seconds = try reader.integer("--seconds", default: minutes > 0 ? minutes * 60 : 30, atLeast: 1)
+        untilHolderKills = try reader.integer("--until-holder-kills", default: 0)
+        untilCycles = try reader.integer("--until-cycles", default: 0)
+        maxSeconds = try reader.integer("--max-seconds", default: max(seconds, 600), atLeast: seconds)
         if let text = reader.optionalString("--seed") {
             guard let seed = UInt64(text) else {
                 throw TortureError.usage("--seed needs a whole number, not '\(text)'")

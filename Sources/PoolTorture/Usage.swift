@@ -1,6 +1,7 @@
 enum Usage {
     static let text = """
         usage: pool-torture run --work DIR --shesha-pool PATH [--seconds S | --minutes M] [--seed N]
+                                [--until-holder-kills K] [--until-cycles C] [--max-seconds X]
                                 [--holders H] [--maintenance L] [--kill-every-ms K] [--max-hold-ms M]
                                 [--repo-files F] [--kind worktree|container]
                pool-torture check --work DIR --shesha-pool PATH
@@ -10,7 +11,9 @@ enum Usage {
         maintenance lanes (default 2) running `shesha-pool expand 1 | shrink 1 | cleanup | doctor --fix`
         at random; and a killer that SIGKILLs a random holder or maintenance process about every K ms
         (default 1000). Then stops everything and runs the checker. Every random choice comes from the
-        seed, printed first; exits 1 if the checker finds a violation. --kind container uses a pool of
+        seed, printed first; exits 1 if the checker finds a violation. With --until-holder-kills or
+        --until-cycles the run goes on past S seconds until the killer has hit K holders and C tenures have
+        ended (so a slow machine tests as much as a fast one), but never past X seconds (default 600). --kind container uses a pool of
         bwrap sandboxes instead of worktrees: each holder checks its sandbox starts with no name or file an
         earlier tenure left, leaves its own, and checks they read back; the run stops every sandbox at the end.
 

@@ -24,6 +24,14 @@ struct WorkFolder {
 
     func holderLog(_ number: Int) -> String { logs + "/holder-\(String(format: "%04d", number)).log" }
 
+    /// Tenures that ran to END in the logs of holders 1 through `number`.
+    func completedTenures(upTo number: Int) -> Int {
+        guard number >= 1 else { return 0 }
+        return (1...number).reduce(0) { total, holder in
+            total + TenureLog.read(holderLog(holder)).filter { $0.first == "END" }.count
+        }
+    }
+
     /// Makes the folder (which must be new or empty), a deterministic repository of `files` files with an
     /// ignored `build/` folder, and the logs folder.
     func create(repositoryFiles files: Int) throws {
