@@ -166,17 +166,18 @@ struct AcquireReleaseTests {
     func ttlExpires() async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--max-size", "1", "--min-idle", "1", "--on-exhausted", "fail"])
-            // Long enough that the refusal below comes well within it, even on a busy machine.
-            let started = ContinuousClock.now
-            let first = try await fixture.acquire("short", ["--ttl", "4s"])
+            // Within its TTL a lease holds its slot: an hour is beyond any machine's delay.
+            let long = try await fixture.acquire("long", ["--ttl", "1h"])
             let refused = try await fixture.cli(["acquire", "--holder", "next", "--owner-pid", CLIFixture.testPID])
-            if ContinuousClock.now - started < .seconds(4) {
-                #expect(refused.status == 75, "still leased within the TTL: \(refused)")
-            }
-            try await Task.sleep(until: started + .seconds(4.3))
-            let next = try await fixture.acquire("next")
-            #expect(next.path == first.path)
-            #expect(next.token > first.token)
+            #expect(refused.status == 75, "still leased within the TTL: \(refused)")
+            let released = try await fixture.cli(["release", "--holder", "long", "--owner-pid", CLIFixture.testPID])
+            try #require(released.status == 0, "\(released)")
+
+            // Past its TTL it ends by itself: the next holder, waiting, gets the slot once it has expired.
+            let short = try await fixture.acquire("short", ["--ttl", "1s"])
+            let next = try await fixture.acquire("next", ["--wait", "2m"])
+            #expect(next.path == short.path && short.path == long.path)
+            #expect(next.token > short.token)
         }
     }
 }

@@ -3,7 +3,8 @@ import PoolTesting
 import SheshaSQLite
 import Testing
 
-/// Timing bounds here are deliberately loose: the machine may be busy with other tests.
+/// No test here reads the clock to judge: each holder keeps the lock longer than the outcome it rules out
+/// would take (a `.fail` that waited would see the holder commit and succeed), so the outcome alone tells.
 @Suite("Busy policies")
 struct BusyPolicyTests {
     static let waitingPolicies: [BusyPolicy] = [
@@ -25,12 +26,11 @@ struct BusyPolicyTests {
             let waiter = try Connection(path: file.path(), create: false, busyPolicy: .fail)
             defer { try? waiter.close() }
 
-            let (elapsed, result) = measure {
+            let error = try #require(throws: SQLiteError.self) {
                 try waiter.write { tx in try tx.execute("INSERT INTO lock_holder (note) VALUES ('waiter')") }
             }
-            let error = try #require(throws: SQLiteError.self) { try result.get() }
+            // Had it waited, it would have succeeded once the holder committed.
             #expect(ResultCode.SQLITE_BUSY ~= error.code)
-            #expect(elapsed < .seconds(5), "took \(elapsed); the holder keeps the lock for 10 s")
 
             holder.release()
             try holder.waitUntilFinished()
@@ -50,10 +50,11 @@ struct BusyPolicyTests {
             let (elapsed, result) = measure {
                 try waiter.write { tx in try tx.execute("INSERT INTO lock_holder (note) VALUES ('waiter')") }
             }
+            // Gave up (had it waited for the holder's commit, the write would have succeeded), and not before
+            // its timeout: a busy machine only makes the wait longer.
             let error = try #require(throws: SQLiteError.self) { try result.get() }
             #expect(ResultCode.SQLITE_BUSY ~= error.code)
             #expect(elapsed >= .milliseconds(150), "gave up after \(elapsed)")
-            #expect(elapsed < .seconds(5), "gave up after \(elapsed)")
             #expect(!waiter.isInTransaction)
 
             holder.release()
@@ -64,8 +65,8 @@ struct BusyPolicyTests {
     @Test(
         "a waiting policy gets the lock once another connection commits",
         arguments: [
-            BusyPolicy.backoff(timeout: .seconds(10)),
-            BusyPolicy.sqliteDefault(timeout: .seconds(10)),
+            BusyPolicy.backoff(timeout: .seconds(120)),
+            BusyPolicy.sqliteDefault(timeout: .seconds(120)),
         ]
     )
     func waitingPolicySucceedsAfterRelease(policy: BusyPolicy) async throws {
@@ -75,17 +76,14 @@ struct BusyPolicyTests {
             let waiter = try Connection(path: file.path(), create: false, busyPolicy: policy)
             defer { try? waiter.close() }
 
-            let (elapsed, result) = measure {
-                try waiter.write { tx -> [String] in
-                    try tx.execute("INSERT INTO lock_holder (note) VALUES ('waiter')")
-                    return try tx.query("SELECT note FROM lock_holder ORDER BY id") { try $0.string(0) }
-                }
+            let notes = try waiter.write { tx -> [String] in
+                try tx.execute("INSERT INTO lock_holder (note) VALUES ('waiter')")
+                return try tx.query("SELECT note FROM lock_holder ORDER BY id") { try $0.string(0) }
             }
             #expect(
-                try result.get() == ["holder", "waiter"],
+                notes == ["holder", "waiter"],
                 "The holder's row is visible inside the write: the waiter got the lock only after the commit"
             )
-            #expect(elapsed < .seconds(5), "took \(elapsed)")
             try holder.waitUntilFinished()
         }
     }
@@ -115,10 +113,9 @@ struct BusyPolicyTests {
             let waiter = try Connection(path: file.path(), create: false, busyPolicy: .fail)
             defer { try? waiter.close() }
 
-            let (elapsed, result) = measure { try waiter.enableWAL() }
-            let error = try #require(throws: SQLiteError.self) { try result.get() }
+            // Had it waited, it would have succeeded once the holder committed.
+            let error = try #require(throws: SQLiteError.self) { try waiter.enableWAL() }
             #expect(ResultCode.SQLITE_BUSY ~= error.code)
-            #expect(elapsed < .seconds(5), "took \(elapsed); the holder keeps the lock for 10 s")
             holder.release()
             try holder.waitUntilFinished()
             #expect(try waiter.query("PRAGMA journal_mode") { try $0.string(0) } == ["delete"])
