@@ -275,8 +275,8 @@ struct BadInputTests {
             ])
             let waited = ContinuousClock.now - started
             expectCleanFailure(result, status: 75, mentioning: "timed out")
+            // It waited, then gave up: with the default limit (5 min) instead of 1 s, `cli` would stop it at 2 min.
             #expect(waited >= .seconds(1), "it waited: \(waited)")
-            #expect(waited < .seconds(15), "and then gave up: \(waited)")
             #expect(try await fixture.snapshot().slotsAndFiles == before.slotsAndFiles)
         }
     }
