@@ -12,21 +12,24 @@ struct ContentionTests {
             // The holder commits by itself after 20 s; the waiter's policy would wait far longer. So a write
             // that waited would succeed, and one that did not wait fails with SQLITE_BUSY: no clock is read.
             let holder = try WriteLockHolder(path: file.path(), maximumHold: .seconds(20))
-            let waiter = try Connection(path: file.path(), create: false, busyPolicy: .backoff(timeout: .seconds(600)))
-            defer { try? waiter.close() }
+            try await onOwnThread {
+                let waiter = try Connection(path: file.path(), create: false, busyPolicy: .backoff(timeout: .seconds(600)))
+                defer { try? waiter.close() }
 
-            let error = try #require(throws: SQLiteError.self) {
-                try waiter.withoutBusyWaiting {
-                    try waiter.write { tx in try tx.execute("INSERT INTO lock_holder (note) VALUES ('early')") }
+                let error = try #require(throws: SQLiteError.self) {
+                    try waiter.withoutBusyWaiting {
+                        try waiter.write { tx in try tx.execute("INSERT INTO lock_holder (note) VALUES ('early')") }
+                    }
                 }
-            }
-            #expect(ResultCode.SQLITE_BUSY ~= error.code)
-            #expect(!waiter.isInTransaction)
+                #expect(ResultCode.SQLITE_BUSY ~= error.code)
+                #expect(!waiter.isInTransaction)
 
-            // Outside the block the backoff policy is back: this write waits for the holder's commit.
-            try waiter.write { tx in try tx.execute("INSERT INTO lock_holder (note) VALUES ('later')") }
-            try holder.waitUntilFinished()
-            #expect(try waiter.query("SELECT note FROM lock_holder ORDER BY id") { try $0.string(0) } == ["holder", "later"])
+                // Outside the block the backoff policy is back: this write waits for the holder's commit.
+                try waiter.write { tx in try tx.execute("INSERT INTO lock_holder (note) VALUES ('later')") }
+                try holder.waitUntilFinished()
+                let notes = try waiter.query("SELECT note FROM lock_holder ORDER BY id") { try $0.string(0) }
+                #expect(notes == ["holder", "later"])
+            }
         }
     }
 

@@ -107,6 +107,15 @@ final class WriteLockHolder: Sendable {
     }
 }
 
+/// Runs `body` on a thread of its own and waits for it without holding one of Swift's cooperative threads:
+/// a test that blocks for seconds (a busy wait on a lock) would otherwise starve the tests running beside it
+/// in the same process, of which there are only as many as cores.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 /// Opens a new database at `folder/test.db` with a `lock_holder` table, in WAL mode unless told otherwise,
 /// and closes it.
 func makeLockableDatabase(in folder: URL, wal: Bool = true) throws -> URL {
