@@ -57,7 +57,7 @@ extension SheshaPool {
             guard let lease = try await pool.pool.ledger.lease(pool: pool.pool.name, holder: holder) else {
                 throw PoolError.noLease(pool: pool.pool.name, holder: holder)
             }
-            let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket)
+            let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket, token: lease.token)
             let result: ExecutionResult
             do {
                 try await executor.connect(timeout: .seconds(10))
@@ -79,6 +79,10 @@ extension SheshaPool {
                     let text = error.traceback.isEmpty ? "\(error.type): \(error.message)" : error.traceback
                     Console.passError(text.hasSuffix("\n") ? text : text + "\n")
                 }
+            }
+            if let failure = result.failure, case .leaseEnded = failure {
+                // The sandbox is sound and someone else's now: leave it alone.
+                throw failure
             }
             if needsDiscard {
                 let reason = result.failure.map { "\($0)" } ?? "its code ran into the sandbox's memory or process limit"
