@@ -55,6 +55,7 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: ["PoolCore", "CLinux"],
+            exclude: ["Runner/RunnerProtocol.md"],
             resources: [.embedInCode("Runner/repl_runner.py")]
         ),
         // The RLMEngine: a language model answering questions about documents by writing code that runs in

@@ -78,6 +78,10 @@ public struct Slot: Hashable, Sendable, Identifiable {
     public var stateChangedAt: Timestamp
     public var lastUsedAt: Timestamp?
     public var useCount: Int
+    /// Set on a slot just claimed for reset, never stored: the fencing token its reset presents to the
+    /// resource, newer than every earlier holder's (the next holder's own token, or a fresh one), so the
+    /// resource refuses them from then on.
+    public var fence: FencingToken? = nil
 }
 
 /// A fencing token: strictly increasing across the whole database, presented with every write made on

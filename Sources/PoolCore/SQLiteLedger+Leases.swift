@@ -170,6 +170,8 @@ extension SQLiteLedger {
         granted.useCount += 1
         granted.lastUsedAt = now
         granted.stateChangedAt = now
+        // The acquirer's reset fences out the slot's earlier holders with the new lease's token.
+        granted.fence = granted.state == .resetting ? token : nil
         switch granted.state {
         case .resetting: return .mustReset(lease, granted)
         case .creating: return .mustCreate(lease, granted)
@@ -249,8 +251,13 @@ extension SQLiteLedger {
                     worker?.startTime, now.microsecondsSince1970, now.microsecondsSince1970, lease.slotID,
                 ]
             )
-            guard let slot = try slot(db, id: lease.slotID), let poolID else {
+            guard var slot = try slot(db, id: lease.slotID), let poolID else {
                 throw PoolError.invalidArgument("lease \(token) pointed at a missing slot")
+            }
+            // The next holder is unknown: a fresh token, newer than this lease's and older than any later
+            // lease's, fences this holder out of the slot's resource.
+            if slot.state == .resetting, slot.worker == worker {
+                slot.fence = try nextFencingToken(db)
             }
             try recordEvent(
                 db, poolID: poolID, kind: .release, slotName: slot.name, holder: lease.holder, token: token,

@@ -135,7 +135,9 @@ extension SQLiteLedger {
         return try await write { db in
             guard let slot = try slot(db, id: slotID), slot.state == .dirty else { return nil }
             try setState(db, slotID: slotID, to: .resetting, worker: worker, at: now)
-            return try self.slot(db, id: slotID)
+            var claimed = try self.slot(db, id: slotID)
+            claimed?.fence = try nextFencingToken(db)
+            return claimed
         }
     }
 
@@ -148,7 +150,9 @@ extension SQLiteLedger {
             }
             return try ids.compactMap { id in
                 try setState(db, slotID: id, to: .resetting, worker: worker, at: now)
-                return try slot(db, id: id)
+                var claimed = try slot(db, id: id)
+                claimed?.fence = try nextFencingToken(db)
+                return claimed
             }
         }
     }

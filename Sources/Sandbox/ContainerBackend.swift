@@ -49,9 +49,18 @@ public struct ContainerBackend: ResourceBackend {
     }
 
     /// Clears the namespace, the box and any processes the last holder left, then checks the runner answers.
+    /// The reset carries the slot's fence (the token its claim took), so from then on the runner refuses
+    /// every earlier holder.
     public func reset(_ slot: Slot) async throws {
         let layout = SlotLayout(slot: slot.path)
-        try await talk(to: layout, connectTimeout: answerTimeout) { executor in
+        guard let fence = slot.fence else {
+            throw PoolError.backendFailed(
+                slot: slot.name,
+                operation: "reset",
+                message: "the slot came without the fencing token its claim for reset takes"
+            )
+        }
+        try await talk(to: layout, token: fence, connectTimeout: answerTimeout) { executor in
             CrashPoint.reached(.midReset)
             try await executor.resetNamespace()
             try await executor.ping(timeout: answerTimeout)
@@ -116,13 +125,17 @@ public struct ContainerBackend: ResourceBackend {
         }
     }
 
-    /// Connects to the slot's runner, runs `body`, and always closes the connection.
+    /// Connects to the slot's runner, runs `body`, and always closes the connection. Without a token the
+    /// executor can only ping.
     private func talk(
         to layout: SlotLayout,
+        token: FencingToken? = nil,
         connectTimeout: Duration,
         _ body: (ContainerExecutor) async throws -> Void
     ) async throws {
-        let executor = ContainerExecutor(socketPath: layout.socket)
+        let executor =
+            token.map { ContainerExecutor(socketPath: layout.socket, token: $0) }
+            ?? ContainerExecutor(pingingOnly: layout.socket)
         do {
             try await executor.connect(timeout: connectTimeout)
             try await body(executor)

@@ -65,7 +65,7 @@ public struct ContainerPool: Sendable {
     /// Leases a sandbox and connects to it.
     public func acquire(holder: String, wait: Duration? = nil, ttl: Duration? = nil) async throws -> LeasedSandbox {
         let lease = try await pool.acquire(holder: holder, wait: wait, ttl: ttl)
-        let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket)
+        let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket, token: lease.token)
         do {
             try await executor.connect(timeout: backend.answerTimeout)
         } catch {

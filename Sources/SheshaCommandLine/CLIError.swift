@@ -22,7 +22,7 @@ public enum CLIError: Error, CustomStringConvertible, LocalizedError {
             return "pool '\(pool)' holds \(kind) slots, which this command does not handle yet"
         case .notOwner(let holder, let owner):
             return "the lease of \(holder) belongs to \(owner), not to the calling process; "
-                + "pass --force to release it anyway, or --token"
+                + "pass --force to use it anyway, or --token"
         case .commandNotFound(let name):
             return "command not found: \(name)"
         }

@@ -46,6 +46,8 @@ public enum ExitCodes {
             }
         case is SandboxUnavailable:
             return unavailable
+        case SandboxProtocolError.leaseEnded:
+            return temporaryFailure
         case is SandboxStartFailed, is SandboxProtocolError:
             return failure
         default:

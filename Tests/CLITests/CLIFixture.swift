@@ -30,8 +30,8 @@ struct CLIFixture {
     }
 
     /// Starts `shesha-pool` with `--db` added, without waiting for it.
-    func start(_ arguments: [String]) throws -> ChildProcess {
-        try startCLI(withDatabase(arguments), outputFolder: folder)
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
+        try startCLI(withDatabase(arguments), environment: environment, outputFolder: folder)
     }
 
     func withDatabase(_ arguments: [String]) -> [String] {

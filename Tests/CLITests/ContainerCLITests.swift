@@ -81,7 +81,8 @@ struct ContainerCLITests {
             let sleeper = try Sleeper()
             let taken = try await fixture.cli(["acquire", "--holder", "doomed", "--owner-pid", String(sleeper.pid)])
             try #require(taken.status == 0, "\(taken)")
-            #expect(try await fixture.cli(["exec", "--holder", "doomed", "left = 1"]).status == 0)
+            let left = try await fixture.cli(["exec", "--holder", "doomed", "--owner-pid", String(sleeper.pid), "left = 1"])
+            #expect(left.status == 0, "\(left)")
             let before = try sandboxRecord(fixture)
             sleeper.stop()
 

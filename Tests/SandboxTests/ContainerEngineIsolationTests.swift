@@ -48,10 +48,10 @@ struct ContainerEngineIsolationTests {
         try await withPodmanSandbox { _, _, client in
             #expect(try client.request(["type": "ping"])["type"] as? String == "pong")
             // The namespace persists across connections.
-            _ = try client.request(["type": "execute", "code": "kept = 41"])
+            _ = try client.request(["type": "execute", "code": "kept = 41", "token": 1])
         } then: { layout in
             let again = try await ReplClient.connect(to: layout.socket)
-            let result = try again.request(["type": "execute", "code": "kept + 1"])
+            let result = try again.request(["type": "execute", "code": "kept + 1", "token": 1])
             #expect(result["value"] as? String == "42")
         }
     }
@@ -80,7 +80,7 @@ struct ContainerEngineIsolationTests {
                 print(attempt(lambda: write("/tmp/scratch")))
                 print(os.getuid(), os.getgid())
                 """
-            let result = try client.request(["type": "execute", "code": code])
+            let result = try client.request(["type": "execute", "code": code, "token": 1])
             #expect(result["status"] as? String == "ok")
             let lines = (result["stdout"] as? String ?? "").split(separator: "\n").map(String.init)
             #expect(lines == ["\(ENETUNREACH)", "\(EROFS)", "\(EROFS)", "ok", "ok", "65534 65534"])
@@ -101,7 +101,7 @@ struct ContainerEngineIsolationTests {
                         time.sleep(600)
                         os._exit(0)
                 """
-            let result = try client.request(["type": "execute", "code": code])
+            let result = try client.request(["type": "execute", "code": code, "token": 1])
             #expect(result["status"] as? String == "error")
             #expect(result["limit_hit"] as? Bool == true)
         }

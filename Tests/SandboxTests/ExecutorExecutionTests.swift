@@ -9,7 +9,7 @@ struct ExecutorExecutionTests {
     @Test("code runs and what it prints comes back")
     func printsOutput() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let result = await executor.execute(
                 code: "import sys\nprint('hello')\nprint('oops', file=sys.stderr)",
                 timeout: .seconds(60)
@@ -26,7 +26,7 @@ struct ExecutorExecutionTests {
     @Test("the last expression's repr() is the value; None and statements give none")
     func lastExpressionValue() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             #expect(await executor.execute(code: "x = 20\nx * 2 + 2", timeout: .seconds(60)).value == "42")
             #expect(await executor.execute(code: "'a' + 'b'", timeout: .seconds(60)).value == "'ab'")
             #expect(await executor.execute(code: "None", timeout: .seconds(60)).value == nil)
@@ -38,7 +38,7 @@ struct ExecutorExecutionTests {
     @Test("an exception gives an error result with its type, message and the code's traceback")
     func errorWithTraceback() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let result = await executor.execute(
                 code: "print('before')\ndef divide():\n    return 1 / 0\ndivide()",
                 timeout: .seconds(60)
@@ -63,7 +63,7 @@ struct ExecutorExecutionTests {
     @Test("SystemExit and KeyboardInterrupt in the code end the code, not the runner")
     func systemExitIsAnError() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let exit = await executor.execute(code: "import sys\nsys.exit(3)", timeout: .seconds(60))
             #expect(exit.status == .error)
             #expect(exit.error?.type == "SystemExit")
@@ -80,12 +80,12 @@ struct ExecutorExecutionTests {
     @Test("the namespace persists across executes and across connections")
     func namespacePersists() async throws {
         try await withRunner { runner in
-            let first = ContainerExecutor(socketPath: runner.layout.socket)
+            let first = runner.executor()
             _ = await first.execute(code: "counter = 40", timeout: .seconds(60))
             #expect(await first.execute(code: "counter += 1\ncounter", timeout: .seconds(60)).value == "41")
             await first.close()
 
-            let second = ContainerExecutor(socketPath: runner.layout.socket)
+            let second = runner.executor()
             #expect(await second.execute(code: "counter + 1", timeout: .seconds(60)).value == "42")
             await second.close()
         }
@@ -94,7 +94,7 @@ struct ExecutorExecutionTests {
     @Test("setup sets `context` to the documents")
     func setupSetsContext() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             #expect(await executor.execute(code: "context", timeout: .seconds(60)).value == "[]")
             try await executor.setupContext(["first document", "zweites Dokument ü"])
             let result = await executor.execute(code: "print(len(context))\ncontext[1]", timeout: .seconds(60))
@@ -107,7 +107,7 @@ struct ExecutorExecutionTests {
     @Test("FINAL records the answer and the code goes on")
     func finalAnswer() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let result = await executor.execute(code: "FINAL(6 * 7)\nprint('still running')", timeout: .seconds(60))
             #expect(result.status == .ok)
             #expect(result.finalAnswer == "42")
@@ -120,7 +120,7 @@ struct ExecutorExecutionTests {
     @Test("FINAL_VAR records a variable's name and str() of its value; a missing name is an error")
     func finalVariable() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let result = await executor.execute(code: "answer = ['a', 1]\nFINAL_VAR('answer')", timeout: .seconds(60))
             #expect(result.status == .ok)
             #expect(result.finalVar == "answer")
@@ -139,7 +139,7 @@ struct ExecutorExecutionTests {
     @Test("a process the code forks never writes to the socket")
     func forkedChildStaysSilent() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let code = """
                 import os
                 pid = os.fork()
@@ -166,7 +166,7 @@ struct ExecutorExecutionTests {
         let slotName = String(repeating: "long-slot-name-", count: 8)
         try await withRunner(slotName: slotName) { runner in
             #expect(runner.layout.socket.utf8.count > 108)
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             try await executor.connect(timeout: .seconds(30))
             try await executor.ping()
             #expect(await executor.execute(code: "1 + 2", timeout: .seconds(60)).value == "3")
@@ -178,7 +178,9 @@ struct ExecutorExecutionTests {
     func connectBeforeRunnerStarts() async throws {
         try await withTemporaryFolder { folder in
             let slot = folder.appending(path: "slot")
-            let executor = ContainerExecutor(socketPath: SlotLayout(slot: slot.path(percentEncoded: false)).socket)
+            let executor = ContainerExecutor(
+                socketPath: SlotLayout(slot: slot.path(percentEncoded: false)).socket, token: RunnerProcess.firstToken
+            )
             await #expect {
                 try await executor.connect(timeout: .milliseconds(50))
             } throws: { error in

@@ -9,7 +9,7 @@ struct ExecutorLLMQueryTests {
     @Test("llm_query sends instruction and content to the handler and returns its answer")
     func roundTrip() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             await executor.setLLMQueryHandler { instruction, content in
                 "\(instruction.uppercased()) of \(content.count) characters"
             }
@@ -35,7 +35,7 @@ struct ExecutorLLMQueryTests {
             var description: String { "the model is unavailable" }
         }
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             await executor.setLLMQueryHandler { _, _ in throw ModelUnavailable() }
             let raised = await executor.execute(code: "llm_query('a', 'b')", timeout: .seconds(60))
             #expect(raised.status == .error)
@@ -57,7 +57,7 @@ struct ExecutorLLMQueryTests {
     @Test("without a handler, llm_query raises and says so")
     func noHandler() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let result = await executor.execute(code: "llm_query('a', 'b')", timeout: .seconds(60))
             #expect(result.error?.type == "RuntimeError")
             #expect(result.error?.message == "no llm_query handler is set on the host")
@@ -68,7 +68,7 @@ struct ExecutorLLMQueryTests {
     @Test("the time the handler takes does not count against the execute timeout")
     func handlerTimeIsNotCounted() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             // Connected first, so a runner slow to start on a loaded machine does not eat the budget.
             try await executor.connect(timeout: .seconds(60))
             // The four answers take 12 s, past the 10 s timeout; the code itself needs a small part of 10 s

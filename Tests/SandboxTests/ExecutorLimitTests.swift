@@ -10,7 +10,7 @@ struct ExecutorLimitTests {
     @Test("a memory hog under --memory hits the limit and the sandbox must be discarded")
     func memoryHog() async throws {
         try await withRunner(arguments: ["--memory", String(256 << 20)]) { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let result = await executor.execute(
                 code: "hog = []\nwhile True:\n    hog.append(bytearray(8 << 20))",
                 timeout: .seconds(120)
@@ -36,7 +36,7 @@ struct ExecutorLimitTests {
     )
     func forkBomb() async throws {
         try await withRunner(arguments: ["--pids", "30"], unprivileged: Self.runsUnprivileged) { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let code = """
                 import os, time
                 children = []

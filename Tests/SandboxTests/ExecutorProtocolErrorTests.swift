@@ -10,7 +10,7 @@ struct ExecutorProtocolErrorTests {
     @Test("a result line over 1 MiB is a protocol error and the sandbox must be discarded")
     func oversizedOutput() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let result = await executor.execute(code: "print('x' * 1_100_000)", timeout: .seconds(60))
             #expect(result.status == .error)
             #expect(result.failure == .lineTooLong(limit: 1 << 20))
@@ -29,7 +29,7 @@ struct ExecutorProtocolErrorTests {
     )
     func malformedReply(reply: FakeReply) async throws {
         try await withFakeRunner(reply: reply) { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let timeout: Duration = reply == .silence ? .seconds(1) : .seconds(60)
             let result = await executor.execute(code: "1 + 1", timeout: timeout)
             #expect(result.status == .error)

@@ -9,7 +9,7 @@ struct ExecutorResetTests {
     @Test("reset clears names and context, keeps builtins and helpers, empties the box but for the socket")
     func resetClearsState() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             try await executor.setupContext(["secret document"])
             let setup = await executor.execute(
                 code: """
@@ -45,7 +45,7 @@ struct ExecutorResetTests {
     @Test("reset stops the processes the code started")
     func resetStopsProcesses() async throws {
         try await withRunner { runner in
-            let executor = ContainerExecutor(socketPath: runner.layout.socket)
+            let executor = runner.executor()
             let started = await executor.execute(
                 code: "import subprocess\nsleeper = subprocess.Popen(['sleep', '600'])\nsleeper.pid",
                 timeout: .seconds(60)

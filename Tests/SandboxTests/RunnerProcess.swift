@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 import PoolTesting
 import Testing
 
@@ -41,6 +42,14 @@ struct RunnerProcess {
         let script = slot.appending(path: "fake_runner.py")
         try fakeRunnerScript.write(to: script, atomically: true, encoding: .utf8)
         return try await launch([python, "-I", script.path(percentEncoded: false), reply.rawValue], layout: layout)
+    }
+
+    /// The token of the first lease: a new runner has seen none, so it accepts any.
+    static let firstToken = FencingToken(rawValue: 1)
+
+    /// An executor acting on this runner for the lease with `token`.
+    func executor(token: FencingToken = firstToken) -> ContainerExecutor {
+        ContainerExecutor(socketPath: layout.socket, token: token)
     }
 
     /// The lines the fake runner received.

@@ -51,7 +51,7 @@ struct ThrowawaySandbox {
                 backend: ContainerBackend(isolation: isolation) { config }
             )
             let lease = try await pool.acquire(holder: "query")
-            let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket)
+            let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket, token: lease.token)
             let sandbox = ThrowawaySandbox(folder: folder, pool: pool, lease: lease, executor: executor)
             do {
                 try await executor.connect()

@@ -1,4 +1,5 @@
 import Dispatch
+public import PoolCore
 
 /// Talks to one sandbox's REPL runner over its Unix socket: sets up documents, executes code, answers
 /// the code's `llm_query` calls, resets the namespace.
@@ -7,6 +8,11 @@ import Dispatch
 /// runner's namespace outlives the connection, so another executor (or process) can carry on later.
 /// Calls run one at a time, in order. Blocking socket work runs on the executor's own dispatch queue,
 /// never on Swift's cooperative threads.
+///
+/// Every request that acts (setup, execute, reset) carries the lease's fencing token. When the runner has
+/// seen a newer one, the lease has ended: the call fails with `SandboxProtocolError.leaseEnded`, and so
+/// does every later call, but the sandbox is sound and belongs to its new holder (`needsDiscard` stays
+/// false).
 ///
 /// A runner that breaks the protocol (see `SandboxProtocolError`) or does not answer in time makes the
 /// executor unusable: the connection is closed, `protocolError` is set, every later call fails at once
@@ -17,8 +23,12 @@ public actor ContainerExecutor {
     public typealias LLMQueryHandler = @Sendable (_ instruction: String, _ content: String) async throws -> String
 
     public nonisolated let socketPath: String
+    /// The lease's fencing token, sent with every request that acts; nil for an executor that only pings.
+    public nonisolated let token: FencingToken?
     /// Why the executor stopped, if it did.
     public private(set) var protocolError: SandboxProtocolError?
+    /// The runner's refusal of this executor's token (`leaseEnded`), if it came.
+    public private(set) var leaseEnded: SandboxProtocolError?
     private var hitLimit = false
     private var llmQueryHandler: LLMQueryHandler?
     private var channel: LineChannel?
@@ -30,8 +40,17 @@ public actor ContainerExecutor {
     /// handed to anyone else.
     public var needsDiscard: Bool { protocolError != nil || hitLimit }
 
-    public init(socketPath: String) {
+    /// An executor acting for the lease with `token`.
+    public init(socketPath: String, token: FencingToken) {
         self.socketPath = socketPath
+        self.token = token
+    }
+
+    /// An executor that can only ping (a health check, a new sandbox's first answer): the runner refuses
+    /// anything else it sends.
+    init(pingingOnly socketPath: String) {
+        self.socketPath = socketPath
+        self.token = nil
     }
 
     public func setLLMQueryHandler(_ handler: LLMQueryHandler?) {
@@ -53,13 +72,17 @@ public actor ContainerExecutor {
     /// Sets the variable `context` to `documents` in the namespace.
     public func setupContext(_ documents: [String], timeout: Duration = .seconds(30)) async throws(SandboxProtocolError)
     {
-        try await request(.setup(context: documents), expecting: "ok", deadline: Deadline("setup", timeout: timeout))
+        try await request(
+            .setup(context: documents, token: token),
+            expecting: "ok",
+            deadline: Deadline("setup", timeout: timeout)
+        )
     }
 
     /// Clears the namespace (builtins and helpers stay, `context` becomes empty), stops the processes the
     /// code started and empties the box.
     public func resetNamespace(timeout: Duration = .seconds(30)) async throws(SandboxProtocolError) {
-        try await request(.reset, expecting: "ok", deadline: Deadline("reset", timeout: timeout))
+        try await request(.reset(token: token), expecting: "ok", deadline: Deadline("reset", timeout: timeout))
     }
 
     /// Runs `code` in the namespace. Never throws: a failure of the host (a protocol error, the
@@ -72,7 +95,7 @@ public actor ContainerExecutor {
             return try await exclusively { () async throws(SandboxProtocolError) in
                 var deadline = Deadline("execute", timeout: timeout)
                 let channel = try await connectedChannel(deadline)
-                try await send(.execute(code: code), on: channel, deadline: deadline)
+                try await send(.execute(code: code, token: token), on: channel, deadline: deadline)
                 while true {
                     switch try await receive(on: channel, deadline: deadline) {
                     case .llmQuery(let instruction, let content):
@@ -85,6 +108,8 @@ public actor ContainerExecutor {
                         return result
                     case .error(let message):
                         throw .requestRejected(message)
+                    case .staleLease(let message):
+                        throw .leaseEnded(message)
                     case let other:
                         throw .unexpectedMessage(type: other.type, expected: "\"llm_query\" or \"result\"")
                     }
@@ -118,6 +143,7 @@ public actor ContainerExecutor {
             try await send(message, on: channel, deadline: deadline)
             let answer = try await receive(on: channel, deadline: deadline)
             if case .error(let message) = answer { throw .requestRejected(message) }
+            if case .staleLease(let message) = answer { throw .leaseEnded(message) }
             guard answer.type == reply else { throw .unexpectedMessage(type: answer.type, expected: "\"\(reply)\"") }
         }
     }
@@ -176,17 +202,21 @@ public actor ContainerExecutor {
     // MARK: One call at a time
 
     /// Runs `body` alone (the actor would otherwise interleave calls at their awaits, mixing their lines on
-    /// the socket), after failing fast on an earlier protocol error; a new protocol error ends the executor.
+    /// the socket), after failing fast on an earlier protocol error or refusal; a new protocol error ends
+    /// the executor, and so does a refusal, without blaming the sandbox.
     private func exclusively<T>(
         _ body: () async throws(SandboxProtocolError) -> T
     ) async throws(SandboxProtocolError) -> T {
         await acquire()
         defer { release() }
         if let protocolError { throw protocolError }
+        if let leaseEnded { throw leaseEnded }
         do {
             return try await body()
         } catch {
-            if !error.isRetryable {
+            if case .leaseEnded = error {
+                leaseEnded = error
+            } else if !error.isRetryable {
                 protocolError = error
             }
             channel?.close()

@@ -1,8 +1,8 @@
 public import Foundation
 
-/// Why the host stopped talking to a sandbox's runner. Every case but `cannotConnect` leaves the
-/// `ContainerExecutor` unusable: its sandbox can no longer be trusted to be in step, so it is destroyed,
-/// never pooled.
+/// Why the host stopped talking to a sandbox's runner. Every case but `cannotConnect` and `leaseEnded`
+/// leaves the `ContainerExecutor` unusable: its sandbox can no longer be trusted to be in step, so it is
+/// destroyed, never pooled.
 public enum SandboxProtocolError: Error, Hashable, Sendable, Codable {
     /// Nothing accepted a connection at the socket (no runner listens yet, or it is gone). A later call
     /// may try again.
@@ -19,6 +19,10 @@ public enum SandboxProtocolError: Error, Hashable, Sendable, Codable {
     case unexpectedMessage(type: String, expected: String)
     /// The runner answered the host's request with an error: the two disagree on the protocol.
     case requestRejected(String)
+    /// The runner refused the request because its lease token is older than one it has seen (fencing):
+    /// the lease has ended and the sandbox belongs to a later holder. Nothing ran. Not the sandbox's
+    /// fault: it must not be discarded, and the executor only stops acting for the old lease.
+    case leaseEnded(String)
     /// The runner closed the connection, or died.
     case endOfStream
     /// No complete answer to `operation` within `after`.
@@ -52,6 +56,9 @@ extension SandboxProtocolError: CustomStringConvertible, LocalizedError {
             return "the sandbox's runner sent a \"\(type)\" message where the host expected \(expected)"
         case .requestRejected(let message):
             return "the sandbox's runner rejected the host's request: \(message)"
+        case .leaseEnded(let message):
+            return "the lease has ended and its sandbox belongs to another holder now; nothing ran "
+                + "(the sandbox's runner refused: \(message)); acquire a new lease"
         case .endOfStream:
             return "the sandbox's runner closed the connection"
         case .timedOut(let operation, let after):

@@ -1,16 +1,19 @@
 import Foundation
+import PoolCore
 
-/// What the host sends the runner: one JSON object per line (the sandbox spec's protocol).
+/// What the host sends the runner: one JSON object per line (Runner/RunnerProtocol.md). Requests that act
+/// carry the sender's lease token, which the runner checks against the highest it has seen; one without
+/// (from an executor that only pings) is refused.
 enum HostMessage: Encodable {
     case ping
-    case setup(context: [String])
-    case reset
-    case execute(code: String)
+    case setup(context: [String], token: FencingToken?)
+    case reset(token: FencingToken?)
+    case execute(code: String, token: FencingToken?)
     case llmAnswer(String)
     case llmError(String)
 
     private enum Key: String, CodingKey {
-        case type, context, code, answer, error
+        case type, context, code, answer, error, token
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -18,14 +21,17 @@ enum HostMessage: Encodable {
         switch self {
         case .ping:
             try container.encode("ping", forKey: .type)
-        case .setup(let context):
+        case .setup(let context, let token):
             try container.encode("setup", forKey: .type)
             try container.encode(context, forKey: .context)
-        case .reset:
+            try container.encodeIfPresent(token?.rawValue, forKey: .token)
+        case .reset(let token):
             try container.encode("reset", forKey: .type)
-        case .execute(let code):
+            try container.encodeIfPresent(token?.rawValue, forKey: .token)
+        case .execute(let code, let token):
             try container.encode("execute", forKey: .type)
             try container.encode(code, forKey: .code)
+            try container.encodeIfPresent(token?.rawValue, forKey: .token)
         case .llmAnswer(let answer):
             try container.encode("llm_answer", forKey: .type)
             try container.encode(answer, forKey: .answer)
@@ -50,8 +56,11 @@ enum HostMessage: Encodable {
 enum RunnerMessage: Decodable {
     case pong
     case ok
-    /// The runner found the host's request bad.
+    /// The runner found the host's request bad (code "bad_request").
     case error(message: String)
+    /// The runner refused a request whose lease token is older than one it has seen, or missing (code
+    /// "stale_lease"): the sender's lease has ended.
+    case staleLease(message: String)
     case llmQuery(instruction: String, content: String)
     case result(ExecutionResult)
     /// A type the protocol does not have.
@@ -61,7 +70,7 @@ enum RunnerMessage: Decodable {
         switch self {
         case .pong: "pong"
         case .ok: "ok"
-        case .error: "error"
+        case .error, .staleLease: "error"
         case .llmQuery: "llm_query"
         case .result: "result"
         case .other(let type): type
@@ -69,7 +78,7 @@ enum RunnerMessage: Decodable {
     }
 
     private enum Key: String, CodingKey {
-        case type, message, instruction, content
+        case type, code, message, instruction, content
         case status, stdout, stderr, value, error
         case finalAnswer = "final_answer"
         case finalVar = "final_var"
@@ -92,7 +101,9 @@ enum RunnerMessage: Decodable {
         case "ok":
             self = .ok
         case "error":
-            self = .error(message: try container.decode(String.self, forKey: .message))
+            let message = try container.decode(String.self, forKey: .message)
+            let code = try container.decode(String.self, forKey: .code)
+            self = code == "stale_lease" ? .staleLease(message: message) : .error(message: message)
         case "llm_query":
             self = .llmQuery(
                 instruction: try container.decode(String.self, forKey: .instruction),

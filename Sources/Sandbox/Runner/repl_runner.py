@@ -4,8 +4,10 @@
 
 Run with the sandbox's box folder as the working folder. Binds "repl.sock" there and serves one connection
 at a time, forever; the namespace outlives connections and only a "reset" request clears it. Messages are
-newline-delimited JSON objects with a "type" (the protocol is in the package's sandbox spec). Standard
-library only, Python 3.9 or newer.
+newline-delimited JSON objects with a "type"; RunnerProtocol.md beside this file describes them. Requests
+that act (setup, execute, reset) carry the sender's lease token, and the runner refuses any lower than
+the highest it has seen (fencing: a holder whose lease ended cannot touch the next holder's sandbox).
+Standard library only, Python 3.9 or newer.
 """
 
 import argparse
@@ -86,6 +88,19 @@ class Connection:
 class BadRequest(Exception):
     """A request the runner cannot act on; answered with an error message, and serving goes on."""
 
+    code = "bad_request"
+
+
+class StaleLease(BadRequest):
+    """A request without a lease token, or with one lower than the highest seen: its lease has ended and
+    the sandbox belongs to a later holder. Nothing of it runs."""
+
+    code = "stale_lease"
+
+
+# Requests that change the sandbox, and so must carry a current lease token.
+FENCED_REQUESTS = ("setup", "execute", "reset")
+
 
 class Execution:
     """What one execute request recorded through FINAL, FINAL_VAR and llm_query."""
@@ -104,6 +119,9 @@ class Runner:
         # Serialises llm_query round trips from several threads, and the result line after them.
         self.wire_lock = threading.Lock()
         self.cell = 0
+        # The highest lease token any request carried; only ever grows (kept in memory: a new runner is
+        # a new sandbox, which no earlier holder has used).
+        self.highest_token = 0
         # The builtins as the code left them: the code sees its changes, the runner never does.
         self.user_builtins = dict(PRISTINE_BUILTINS)
         self.fill_namespace([])
@@ -176,6 +194,8 @@ class Runner:
         if not isinstance(request, dict):
             raise BadRequest("the request is not a JSON object")
         kind = request.get("type")
+        if kind in FENCED_REQUESTS:
+            self.admit(request.get("token"))
         if kind == "ping":
             connection.send({"type": "pong"})
         elif kind == "setup":
@@ -204,6 +224,16 @@ class Runner:
             raise BadRequest("the request has no \"type\"")
         else:
             raise BadRequest("unknown request type %r" % (kind,))
+
+    def admit(self, token):
+        """Accepts a token at least as high as any seen before, which becomes the highest; refuses others."""
+        if not isinstance(token, int) or isinstance(token, bool) or token <= 0:
+            raise StaleLease("the request carries no lease token (\"token\": a positive integer)")
+        if token < self.highest_token:
+            raise StaleLease(
+                "lease token %d is stale: the sandbox has since been handed on (token %d)" % (token, self.highest_token)
+            )
+        self.highest_token = token
 
     def execute(self, connection, code):
         self.cell += 1
@@ -490,7 +520,7 @@ def serve_connection(runner, sock):
         try:
             runner.handle(connection, line)
         except BadRequest as bad:
-            connection.send({"type": "error", "message": str(bad)})
+            connection.send({"type": "error", "code": bad.code, "message": str(bad)})
 
 
 def serve(runner):

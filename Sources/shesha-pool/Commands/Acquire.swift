@@ -49,24 +49,6 @@ extension SheshaPool {
     }
 }
 
-/// Holder names go into messages and the database; reject unsafe ones as usage errors.
-func validateHolder(_ holder: String) throws {
-    do {
-        try Names.validate(holder, kind: "holder")
-    } catch {
-        throw ValidationError("\(error)")
-    }
-}
-
-/// The owner process: the one named, or our parent (the shell that called us).
-func resolveOwner(_ pid: Int32?) throws -> ProcessIdentity {
-    let wanted = pid ?? getppid()
-    guard let owner = ProcessIdentity.running(pid: wanted) else {
-        throw ValidationError("there is no running process with pid \(wanted) to own the lease; check --owner-pid")
-    }
-    return owner
-}
-
 struct LeaseJSON: Encodable {
     var pool: String
     var holder: String

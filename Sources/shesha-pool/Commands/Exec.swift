@@ -21,13 +21,17 @@ extension SheshaPool {
                 as in the interactive interpreter. Its stderr and any exception go to stderr, and an exception \
                 exits 1. A sandbox that times out, breaks the protocol or runs into its memory or process \
                 limit is discarded and the lease ends (exit 1).
+
+                The lease must belong to the calling process (or --owner-pid) unless --force, as for \
+                `release`; by --token, the token is the proof. Every request carries the lease's token, and \
+                the sandbox refuses one older than the newest it has seen: if the lease ended meanwhile and \
+                the sandbox passed to another holder, nothing runs and exec exits 75 saying so.
                 """
         )
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: ArgumentHelp("The holder whose sandbox runs the code.", valueName: "id"))
-        var holder: String
+        @OptionGroup var lease: LeaseOptions
 
         @Option(help: ArgumentHelp("Read the code from this file ('-' for stdin).", valueName: "file"))
         var file: String?
@@ -42,7 +46,6 @@ extension SheshaPool {
         var code: String?
 
         func validate() throws {
-            try validateHolder(holder)
             guard (code == nil) != (file == nil) else {
                 throw ValidationError("pass the code as an argument or with --file, not both and not neither")
             }
@@ -54,10 +57,11 @@ extension SheshaPool {
         func run() async throws {
             let source = try readCode()
             let pool = try await global.openContainerPool()
-            guard let lease = try await pool.pool.ledger.lease(pool: pool.pool.name, holder: holder) else {
-                throw PoolError.noLease(pool: pool.pool.name, holder: holder)
-            }
-            let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket)
+            let lease = try await self.lease.ownedLease(in: pool.pool)
+            let holder = lease.holder
+            // The window a stale holder races through: its lease may end and its sandbox pass on here.
+            await PausePoint.reached(.execBeforeConnect)
+            let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket, token: lease.token)
             let result: ExecutionResult
             do {
                 try await executor.connect(timeout: .seconds(10))
@@ -79,6 +83,10 @@ extension SheshaPool {
                     let text = error.traceback.isEmpty ? "\(error.type): \(error.message)" : error.traceback
                     Console.passError(text.hasSuffix("\n") ? text : text + "\n")
                 }
+            }
+            if let failure = result.failure, case .leaseEnded = failure {
+                // The sandbox is sound and someone else's now: leave it alone.
+                throw failure
             }
             if needsDiscard {
                 let reason = result.failure.map { "\($0)" } ?? "its code ran into the sandbox's memory or process limit"
