@@ -10,6 +10,12 @@ public struct CommandResult: Sendable {
     public var stderr: String
 
     public var succeeded: Bool { status == 0 }
+
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 }
 
 /// Runs a slow child command under supervision (DESIGN invariant 8):
