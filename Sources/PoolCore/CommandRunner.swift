@@ -46,7 +46,10 @@ public enum CommandRunner {
         keepingLast outputLimit: Int? = nil
     ) async throws -> CommandResult {
         let child = try SupervisedChild(
-            executable: executable, arguments: arguments, folder: folder, environment: environment,
+            executable: executable,
+            arguments: arguments,
+            folder: folder,
+            environment: environment,
             mergingErrors: mergingErrors
         )
         let outcome = await withTaskCancellationHandler {
@@ -66,7 +69,8 @@ public enum CommandRunner {
         let stderr = String(decoding: outcome.stderr, as: UTF8.self)
         if outcome.timedOut, let timeout {
             throw CommandTimedOut(
-                command: [executable] + arguments, timeout: timeout,
+                command: [executable] + arguments,
+                timeout: timeout,
                 lastOutput: String((stdout + stderr).suffix(4_000))
             )
         }
@@ -255,7 +259,8 @@ final class SupervisedChild: Sendable {
     }
 
     /// Reads what is there; returns false at end of file (or on an error that ends the stream).
-    private static func read(_ descriptor: Int32, into output: inout OutputBuffer, using buffer: inout [UInt8]) -> Bool {
+    private static func read(_ descriptor: Int32, into output: inout OutputBuffer, using buffer: inout [UInt8]) -> Bool
+    {
         let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
         if count > 0 {
             output.append(buffer[0..<count])
@@ -264,7 +269,8 @@ final class SupervisedChild: Sendable {
         return count < 0 && (errno == EINTR || errno == EAGAIN)
     }
 
-    private static func milliseconds(until instant: ContinuousClock.Instant, from now: ContinuousClock.Instant) -> Int32 {
+    private static func milliseconds(until instant: ContinuousClock.Instant, from now: ContinuousClock.Instant) -> Int32
+    {
         let left = instant - now
         guard left > .zero else { return 0 }
         let milliseconds = left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000 + 1

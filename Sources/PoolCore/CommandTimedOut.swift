@@ -1,5 +1,5 @@
-public import FoundationEssentials
 import Foundation
+public import FoundationEssentials
 
 /// A command ran past its time limit and was stopped (its process group got SIGTERM, then SIGKILL).
 public struct CommandTimedOut: Error, Sendable, Hashable, CustomStringConvertible, LocalizedError {

@@ -31,7 +31,8 @@ extension Pool {
 
     static func overdueMessage(_ work: OverdueWork, worker: ProcessIdentity?) -> String {
         let running = work.processes.first.map { "pid \($0.pid) `\($0.command)`" } ?? "no command running"
-        return "\(work.state) by \(worker.map(String.init(describing:)) ?? "pid \(work.workerPid)") since \(work.since), "
+        return
+            "\(work.state) by \(worker.map(String.init(describing:)) ?? "pid \(work.workerPid)") since \(work.since), "
             + "past its deadline \(work.deadline); \(running)"
     }
 
@@ -55,7 +56,8 @@ extension Pool {
                     try? await Task.sleep(for: .milliseconds(50))
                 }
             }
-            let message = "\(slot.state.rawValue) overran its deadline and was stopped by \(ProcessIdentity.current)"
+            let message =
+                "\(slot.state.rawValue) overran its deadline and was stopped by \(ProcessIdentity.current)"
                 + (killed.first.map { " (it was running `\($0.command)`)" } ?? "")
             do {
                 _ = try await ledger.takeOverOverdueWork(slot, error: message)

@@ -63,7 +63,10 @@ struct BoundedWorkTests {
             #expect(error.contains("did not finish within 1s (the pool's setup timeout)"), "\(error)")
 
             let sleeper = try await Self.pid(in: pidFile)
-            #expect(try await eventually(timeout: .seconds(60)) { processHasEnded(sleeper) }, "the setup's sleep survived")
+            #expect(
+                try await eventually(timeout: .seconds(60)) { processHasEnded(sleeper) },
+                "the setup's sleep survived"
+            )
 
             let doctor = try await fixture.cli(["doctor"])
             #expect(doctor.status == 1)
@@ -80,18 +83,26 @@ struct BoundedWorkTests {
             let error = try #require(try await fixture.slots().first?.error)
             #expect(error.contains("failed with status 7"), "\(error)")
             // The end of the output, where the reason is; not its first lines.
-            #expect(error.hasSuffix("100000\nnpm ERR! network\n") || error.hasSuffix("100000\nnpm ERR! network"), "\(error)")
+            #expect(
+                error.hasSuffix("100000\nnpm ERR! network\n") || error.hasSuffix("100000\nnpm ERR! network"),
+                "\(error)"
+            )
             #expect(!error.contains("\n1\n2\n3\n"))
         }
     }
 
-    @Test("a killed expand takes its setup with it, and a later command recovers the slot", arguments: [SIGTERM, SIGKILL, SIGINT])
+    @Test(
+        "a killed expand takes its setup with it, and a later command recovers the slot",
+        arguments: [SIGTERM, SIGKILL, SIGINT]
+    )
     func killedWorkerTakesItsSetup(signal: Int32) async throws {
         try await withFixture { fixture in
             let pidFile = fixture.folder.appending(path: "sleep.pid")
             let marker = fixture.folder.appending(path: "hang")
             try Data().write(to: marker)
-            try await fixture.initPool(["--setup", Self.sleepingSetup(pidFile: pidFile, onlyIf: marker), "--max-size", "1"])
+            try await fixture.initPool([
+                "--setup", Self.sleepingSetup(pidFile: pidFile, onlyIf: marker), "--max-size", "1",
+            ])
 
             let expand = try fixture.start(["expand", "1"])
             defer { expand.closeOutputFiles() }
@@ -99,7 +110,10 @@ struct BoundedWorkTests {
             expand.kill(signal: signal)
             let status = try await expand.waitForExit()
             #expect(status != 0, "expand: \(expand.stderr)")
-            #expect(try await eventually(timeout: .seconds(60)) { processHasEnded(sleeper) }, "the setup's sleep survived its worker")
+            #expect(
+                try await eventually(timeout: .seconds(60)) { processHasEnded(sleeper) },
+                "the setup's sleep survived its worker"
+            )
 
             try FileManager.default.removeItem(at: marker)
             if signal == SIGKILL {
@@ -121,7 +135,9 @@ struct BoundedWorkTests {
             try await fixture.initPool(["--git-timeout", "1s", "--max-size", "1"])
             // A `git` earlier on PATH that hangs in `worktree add` and runs the real git otherwise.
             let realGit = try #require(
-                ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"].first { FileManager.default.isExecutableFile(atPath: $0) }
+                ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"].first {
+                    FileManager.default.isExecutableFile(atPath: $0)
+                }
             )
             let bin = fixture.folder.appending(path: "bin", directoryHint: .isDirectory)
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -138,7 +154,8 @@ struct BoundedWorkTests {
                 """.utf8
             ).write(to: wrapper)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper.path())
-            let path = bin.path(percentEncoded: false) + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            let path =
+                bin.path(percentEncoded: false) + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
 
             let result = try await fixture.cli(["expand", "1"], environment: ["PATH": path])
             #expect(result.status == 1, "\(result)")
@@ -165,7 +182,9 @@ struct BoundedWorkTests {
             // The setup stops its own worker (its parent), so the worker's own timeout cannot fire first:
             // the work overruns while the worker is alive.
             let setup = "kill -STOP $PPID; " + Self.sleepingSetup(pidFile: pidFile)
-            try await fixture.initPool(["--setup", setup, "--setup-timeout", "1s", "--git-timeout", "1s", "--max-size", "1"])
+            try await fixture.initPool([
+                "--setup", setup, "--setup-timeout", "1s", "--git-timeout", "1s", "--max-size", "1",
+            ])
 
             let expand = try fixture.start(["expand", "1"])
             defer {
@@ -193,7 +212,10 @@ struct BoundedWorkTests {
             #expect(!work.since.isEmpty && work.since <= work.deadline)
             #expect(work.processes.first?.command == "/bin/sh -c \(setup)", "\(work.processes)")
             #expect(work.processes.contains { $0.pid == sleeper })
-            #expect(finding.message.contains("creating by pid \(expand.pid)") && finding.message.contains(setup), "\(finding.message)")
+            #expect(
+                finding.message.contains("creating by pid \(expand.pid)") && finding.message.contains(setup),
+                "\(finding.message)"
+            )
 
             let human = try await fixture.cli(["doctor"])
             #expect(human.status == 1)
@@ -201,7 +223,10 @@ struct BoundedWorkTests {
 
             let fixed = try await fixture.cli(fix)
             #expect(fixed.status == 0, "\(fixed)")
-            #expect(try await eventually(timeout: .seconds(60)) { processHasEnded(sleeper) }, "the overdue setup survived")
+            #expect(
+                try await eventually(timeout: .seconds(60)) { processHasEnded(sleeper) },
+                "the overdue setup survived"
+            )
             // Taken over as broken, then removed in the same run.
             #expect(try await fixture.slots().isEmpty)
             let after = try await fixture.cli(["doctor"])

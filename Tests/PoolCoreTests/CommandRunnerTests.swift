@@ -17,8 +17,10 @@ struct CommandRunnerTests {
     @Test("merged streams keep their order, and only the last part is kept when asked")
     func mergedTail() async throws {
         let result = try await CommandRunner.run(
-            "/bin/sh", ["-c", "echo first; echo second >&2; seq 1 20000; echo last >&2"],
-            mergingErrors: true, keepingLast: 100
+            "/bin/sh",
+            ["-c", "echo first; echo second >&2; seq 1 20000; echo last >&2"],
+            mergingErrors: true,
+            keepingLast: 100
         )
         #expect(result.status == 0)
         #expect(result.stdout.hasSuffix("20000\nlast\n"), "\(result.stdout)")
@@ -56,7 +58,11 @@ struct CommandRunnerTests {
                 #expect(error.description.contains("did not finish within 1s"), "\(error)")
             }
             // The background sleep was in the group: it is gone too.
-            let sleeper = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let sleeper = try #require(
+                Int32(
+                    try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                )
+            )
             #expect(try await until { hasEnded(sleeper) }, "sleep \(sleeper) outlived its command")
         }
     }
@@ -74,10 +80,17 @@ struct CommandRunnerTests {
         try await withTemporaryFolder { folder in
             let pidFile = folder.appending(path: "sleep.pid").path(percentEncoded: false)
             let task = Task {
-                try await CommandRunner.run("/bin/sh", ["-c", "echo $$ > '\(pidFile)'.tmp; mv '\(pidFile)'.tmp '\(pidFile)'; exec sleep 1000"])
+                try await CommandRunner.run(
+                    "/bin/sh",
+                    ["-c", "echo $$ > '\(pidFile)'.tmp; mv '\(pidFile)'.tmp '\(pidFile)'; exec sleep 1000"]
+                )
             }
             #expect(try await until { FileManager.default.fileExists(atPath: pidFile) })
-            let sleeper = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let sleeper = try #require(
+                Int32(
+                    try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                )
+            )
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
             #expect(try await until { hasEnded(sleeper) })
@@ -94,7 +107,11 @@ struct CommandRunnerTests {
                 try await CommandRunner.run("/bin/sh", ["-c", script], environment: [CommandRunner.workVariable: tag])
             }
             #expect(try await until { FileManager.default.fileExists(atPath: pidFile) })
-            let shell = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let shell = try #require(
+                Int32(
+                    try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                )
+            )
             let found = try await untilValue { () -> [WorkProcess]? in
                 let found = WorkProcesses.find(workingOn: tag)
                 return found.count == 2 ? found : nil  // the shell and its sleep

@@ -13,8 +13,12 @@ struct WorkDeadlineTests {
     func makePool(_ fixture: LedgerFixture) async throws {
         try await fixture.ledger.createPool(
             PoolDefinition(
-                name: "p", kind: "folder", slotFolder: fixture.slotFolder(of: "p"), maxSize: 2,
-                onExhausted: .fail, workTimeouts: Self.timeouts
+                name: "p",
+                kind: "folder",
+                slotFolder: fixture.slotFolder(of: "p"),
+                maxSize: 2,
+                onExhausted: .fail,
+                workTimeouts: Self.timeouts
             )
         )
     }
@@ -25,7 +29,9 @@ struct WorkDeadlineTests {
             try await makePool(fixture)
             #expect(try await fixture.ledger.pool(named: "p").workTimeouts == Self.timeouts)
             let start = fixture.clock.now()
-            let slot = try #require(try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first)
+            let slot = try #require(
+                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
+            )
             #expect(slot.workDeadline == start + .seconds(10))
 
             try await fixture.ledger.finishCreate(slot, worker: .current, duration: .seconds(1))
@@ -48,7 +54,9 @@ struct WorkDeadlineTests {
     func noLimitsNoDeadline() async throws {
         try await withLedger { fixture in
             try await fixture.makePool()
-            let slot = try #require(try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first)
+            let slot = try #require(
+                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
+            )
             #expect(slot.workDeadline == nil)
             fixture.clock.advance(by: .seconds(86_400))
             #expect(try await fixture.ledger.inspect(pool: "p").overdueSlots.isEmpty)
@@ -59,7 +67,9 @@ struct WorkDeadlineTests {
     func overdueUnderLiveWorker() async throws {
         try await withLedger { fixture in
             try await makePool(fixture)
-            let slot = try #require(try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first)
+            let slot = try #require(
+                try await fixture.ledger.reserveSlots(pool: "p", count: 1, beyondMaximum: false, worker: .current).first
+            )
             fixture.clock.advance(by: .seconds(9))
             #expect(try await fixture.ledger.inspect(pool: "p").overdueSlots.isEmpty)
             #expect(try await !fixture.ledger.takeOverOverdueWork(slot, error: "too early"))
@@ -95,7 +105,9 @@ struct WorkDeadlineTests {
                     INSERT INTO pool (name, kind, slot_folder, max_size, on_exhausted, config, created_at)
                     VALUES ('w', 'worktree', '/tmp/w', 2, 'wait', ?, 0), ('f', 'folder', '/tmp/f', 2, 'wait', '{}', 0)
                     """,
-                    [#"{"repository":"/r","baseRef":"HEAD","baseCommit":"abc","setup":["a","b"],"cleanIgnored":false,"lockfiles":["x"]}"#]
+                    [
+                        #"{"repository":"/r","baseRef":"HEAD","baseCommit":"abc","setup":["a","b"],"cleanIgnored":false,"lockfiles":["x"]}"#
+                    ]
                 )
                 try connection.close()
             }

@@ -7,10 +7,13 @@ import PoolCore
 /// one poll thread with a pidfd, a time limit, the worker-death watchdog), and prints the times.
 enum SpawnBench {
     static func run(_ arguments: [String]) async throws {
-        let count = try arguments.first.map { text in
-            guard let count = Int(text), count >= 1 else { throw BenchError("spawn needs a count of at least 1, not \(text)") }
-            return count
-        } ?? 200
+        let count =
+            try arguments.first.map { text in
+                guard let count = Int(text), count >= 1 else {
+                    throw BenchError("spawn needs a count of at least 1, not \(text)")
+                }
+                return count
+            } ?? 200
         guard let git = CommandRunner.find("git") else { throw BenchError("git is not on PATH") }
         // One call each first: the watchdog starts on the first supervised command, once per process.
         _ = try await FoundationProcessRunner.run(git, ["--version"])
@@ -42,7 +45,10 @@ enum SpawnBench {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.2f", Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15)
+        String(
+            format: "%.2f",
+            Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15
+        )
     }
 }
 
