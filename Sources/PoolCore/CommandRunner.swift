@@ -143,7 +143,9 @@ final class SupervisedChild: Sendable {
         }
         let attributes = CleanSpawnAttributes(newSession: false)
 
-        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        var variablesByName = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        variablesByName[WorkerDeathWatchdog.workerVariable] = WorkerDeathWatchdog.workerTag
+        let variables = variablesByName.map { "\($0)=\($1)" }
         var argv = ([executable] + arguments).map { strdup($0) } + [nil]
         var envp = variables.map { strdup($0) } + [nil]
         defer {
@@ -151,8 +153,10 @@ final class SupervisedChild: Sendable {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
+        WorkerDeathWatchdog.shared.spawning()
         let failure = posix_spawn(&pid, executable, &actions, &attributes.raw, &argv, &envp)
         guard failure == 0 else {
+            WorkerDeathWatchdog.shared.spawnFailed()
             [outputPipe.read, errorPipe.read].forEach { close($0) }
             throw PoolError.system(operation: "starting \(executable)", errno: failure)
         }

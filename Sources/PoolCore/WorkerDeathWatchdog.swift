@@ -7,41 +7,64 @@ import Synchronization
 /// A parent-death signal is not enough: it fires when the spawning *thread* exits (Swift's pools come
 /// and go) and reaches only the direct child, not the `sh -c` grandchildren of a setup command. So each
 /// process that runs commands starts one small `/bin/sh` in a session of its own, which reads a socket
-/// whose other end only this process holds (close-on-exec, so no child inherits it). Every command's
-/// process group is registered (`+ PGID`) when it starts and unregistered (`- PGID`) once it has been
-/// reaped. End of file means this process is gone: the watchdog sends SIGTERM to every group still
-/// registered, waits a grace period, then sends SIGKILL. One watchdog serves all of a process's commands,
-/// so a command costs two short writes, not a second spawn.
-///
-/// A command that starts and whose registration is not yet written when this process is killed (a
-/// window of one system call) escapes; `doctor` still finds it by its `SHESHA_POOL_WORK` tag.
+/// whose other end only this process holds (close-on-exec, so no child inherits it). A spawn is announced
+/// (`?`) before it starts, and its process group registered (`+ PGID`) once it has, or the announcement
+/// withdrawn (`!`) if it failed; the group is unregistered (`- PGID`) once it has been reaped. End of file
+/// means this process is gone: if anything is registered or announced, the watchdog sends SIGTERM to every
+/// registered group and to every process carrying this process's `SHESHA_POOL_WORKER` tag (which catches a
+/// command started in the instant before its registration, and descendants that left its group), waits a
+/// grace period, then sends SIGKILL the same way. One watchdog serves all of a process's commands, so a
+/// command costs three short writes, not a second spawn.
 final class WorkerDeathWatchdog: Sendable {
     static let shared = WorkerDeathWatchdog()
 
     /// How long the watchdog waits between SIGTERM and SIGKILL.
     static let grace = 5
 
-    /// The script: keep the set of live groups; at end of file, stop them. Signals from a terminal or a
-    /// process-group kill aimed at the worker must not stop the watchdog first.
+    /// The environment variable every command of this process carries: `<pid>:<start time>`.
+    static let workerVariable = "SHESHA_POOL_WORKER"
+    static let workerTag = "\(ProcessIdentity.current.pid):\(ProcessIdentity.current.startTime)"
+
+    /// The script (`$1` the grace in seconds, `$2` the worker tag): keep the set of live groups and the
+    /// number of spawns in flight; at end of file, stop them. Signals from a terminal or a process-group
+    /// kill aimed at the worker must not stop the watchdog first.
     static let script = """
         trap '' HUP INT TERM QUIT PIPE
-        groups=
+        grace=$1 tag=$2 groups= pending=0
         while read -r sign group; do
             case $sign in
-            +) groups="$groups $group" ;;
+            '?') pending=$((pending + 1)) ;;
+            '!') pending=$((pending - 1)) ;;
+            +) pending=$((pending - 1)); groups="$groups $group" ;;
             -) kept=; for g in $groups; do [ "$g" = "$group" ] || kept="$kept $g"; done; groups=$kept ;;
             esac
         done
-        [ -n "$groups" ] || exit 0
-        for g in $groups; do kill -s TERM -- "-$g" 2>/dev/null; done
-        sleep "$1"
-        for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+        [ -n "$groups" ] || [ "$pending" -gt 0 ] || exit 0
+        stop() {
+            for g in $groups; do kill -s "$1" -- "-$g" 2>/dev/null; done
+            for f in $(grep -lzxF -e "\(workerVariable)=$tag" /proc/[0-9]*/environ 2>/dev/null); do
+                p=${f#/proc/}; kill -s "$1" "${p%/environ}" 2>/dev/null
+            done
+        }
+        stop TERM
+        sleep "$grace"
+        stop KILL
         """
 
     /// This process's end of the socket, once the watchdog runs; nil before, or if it could not start.
     private let socket = Mutex<Int32?>(nil)
 
-    /// Records a command's process group; starts the watchdog on first use.
+    /// Announces a spawn about to start; starts the watchdog on first use.
+    func spawning() {
+        send("?\n")
+    }
+
+    /// Withdraws the announcement of a spawn that failed.
+    func spawnFailed() {
+        send("!\n")
+    }
+
+    /// Records the process group of a command that started.
     func register(_ processGroup: pid_t) {
         send("+ \(processGroup)\n")
     }
@@ -91,7 +114,7 @@ final class WorkerDeathWatchdog: Sendable {
         posix_spawn_file_actions_addchdir_np(&actions, "/")
         let attributes = CleanSpawnAttributes(newSession: true)
 
-        let arguments = ["/bin/sh", "-c", script, "shesha-pool-watchdog", String(grace)]
+        let arguments = ["/bin/sh", "-c", script, "shesha-pool-watchdog", String(grace), workerTag]
         var argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

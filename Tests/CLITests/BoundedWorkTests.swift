@@ -129,6 +129,28 @@ struct BoundedWorkTests {
         }
     }
 
+    @Test("a process the setup moved out of its group (setsid) still dies with a killed worker")
+    func escapedProcessDiesWithWorker() async throws {
+        try await withFixture { fixture in
+            let escapedFile = fixture.folder.appending(path: "escaped.pid").path(percentEncoded: false)
+            let pidFile = fixture.folder.appending(path: "sleep.pid")
+            // The watchdog finds it by the worker's tag in its environment, not by its process group.
+            let escape = "setsid sh -c \"echo \\$\\$ > '\(escapedFile).tmp'; mv '\(escapedFile).tmp' '\(escapedFile)'; exec sleep 1000\" & "
+                + "while [ ! -e '\(escapedFile)' ]; do sleep 0.01; done; "
+            try await fixture.initPool(["--setup", escape + Self.sleepingSetup(pidFile: pidFile), "--max-size", "1"])
+
+            let expand = try fixture.start(["expand", "1"])
+            defer { expand.closeOutputFiles() }
+            let sleeper = try await Self.pid(in: pidFile)
+            let escaped = try await Self.pid(in: URL(filePath: escapedFile))
+            #expect(WorkProcessGroup.of(escaped) != WorkProcessGroup.of(sleeper))
+            expand.kill(signal: SIGKILL)
+            #expect(try await expand.waitForExit() == 128 + SIGKILL)
+            #expect(try await eventually(timeout: .seconds(60)) { processHasEnded(sleeper) }, "the setup's sleep survived")
+            #expect(try await eventually(timeout: .seconds(60)) { processHasEnded(escaped) }, "the escaped sleep survived")
+        }
+    }
+
     @Test("a git call that hangs is stopped at --git-timeout")
     func gitTimesOut() async throws {
         try await withFixture { fixture in
@@ -271,5 +293,16 @@ struct BoundedWorkTests {
             #expect(settings.worktree.setupTimeoutMilliseconds == 45 * 60_000)
             #expect(settings.worktree.gitTimeoutMilliseconds == 90_000)
         }
+    }
+}
+
+/// A process's group id, from /proc/<pid>/stat (field 5, after the command name in parentheses).
+enum WorkProcessGroup {
+    static func of(_ pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 2 ? Int32(fields[2]) : nil
     }
 }
