@@ -198,7 +198,10 @@ extension SQLiteLedger {
                 now.microsecondsSince1970, now.microsecondsSince1970, slot.id,
             ]
         )
-        try setWorkDeadline(db, slotID: slot.id, now: now)
+        // A slot handed out ready came from idle, which has no deadline to clear.
+        if state.isIntermediate {
+            try setWorkDeadline(db, slotID: slot.id, now: now)
+        }
     }
 
     public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws {
