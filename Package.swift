@@ -41,6 +41,7 @@ let package = Package(
             name: "PoolCore",
             dependencies: [
                 "SheshaSQLite",
+                "CLinux",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Crash points (SHESHA_POOL_CRASH_AT) exist only in debug builds; a release build ignores the variable.

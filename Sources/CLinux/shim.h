@@ -4,11 +4,16 @@
 #include <sys/prctl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
 
 // glibc 2.29+ has this, but declares it only under _GNU_SOURCE, which Swift's Glibc module does not set.
 extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
 // glibc 2.34+, same story: close every descriptor from `from` up in the child.
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
+// glibc declares pipe2 only under _GNU_SOURCE as well.
+extern int pipe2(int pipefd[2], int flags);
 
 // glibc declares POSIX_SPAWN_SETSID (2.26+) only under _GNU_SOURCE too; 0x80 is its value there.
 #ifndef POSIX_SPAWN_SETSID
@@ -20,6 +25,12 @@ static const short clinux_posix_spawn_setsid = POSIX_SPAWN_SETSID;
 // parent dies (kept across execve).
 static inline int clinux_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
+
+// A descriptor that becomes readable when the process `pid` exits (Linux 5.3+, glibc 2.36+), so one
+// poll() can wait for a child's output and its end together.
+static inline int clinux_pidfd_open(pid_t pid) {
+    return pidfd_open(pid, 0);
 }
 
 #endif

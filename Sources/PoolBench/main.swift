@@ -1,6 +1,7 @@
 import Foundation
 
-// `pool-bench [options]` runs the benchmark; `pool-bench worker ...` is one of its child processes.
+// `pool-bench [options]` runs the benchmark; `pool-bench worker ...` is one of its child processes;
+// `pool-bench spawn [COUNT]` times the command runner.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     if arguments.first == "worker" {
@@ -10,6 +11,8 @@ do {
         } catch {
             throw BenchError("worker \(worker.holder): \(error)")
         }
+    } else if arguments.first == "spawn" {
+        try await SpawnBench.run(Array(arguments.dropFirst()))
     } else if arguments.contains("--help") || arguments.contains("-h") {
         print(Usage.text)
     } else {

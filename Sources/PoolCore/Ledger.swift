@@ -42,6 +42,10 @@ public protocol Ledger: Sendable {
     func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport
     /// What `reclaim` would act on, without changing anything (for `doctor` without `--fix`).
     func inspect(pool: String) async throws -> LedgerFindings
+    /// Marks a slot broken, with `error`, if it is still in the intermediate state `slot` shows, worked on
+    /// by the same worker, and past its work deadline (its worker did not end the work after it was
+    /// stopped). Ends any lease waiting on it. Returns whether it did.
+    func takeOverOverdueWork(_ slot: Slot, error: String) async throws -> Bool
     func slots(pool: String) async throws -> [Slot]
     func events(pool: String, since: Timestamp?) async throws -> [PoolEvent]
 }
@@ -152,7 +156,10 @@ public struct LedgerFindings: Sendable {
     public var expiredLeases: [Lease]
     /// Slots in creating, resetting or destroying whose worker process is gone.
     public var stuckSlots: [Slot]
+    /// Slots in creating, resetting or destroying whose worker lives but whose work is past its deadline.
+    public var overdueSlots: [Slot] = []
 
+    /// Whether `reclaim` has nothing to do (overdue work is not its business: its worker lives).
     public var isEmpty: Bool { deadLeases.isEmpty && expiredLeases.isEmpty && stuckSlots.isEmpty }
 }
 

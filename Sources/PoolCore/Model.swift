@@ -20,6 +20,8 @@ public struct PoolDefinition: Hashable, Sendable {
     public var onExhausted: ExhaustionPolicy
     /// The backend's own settings, as JSON text.
     public var config: String
+    /// Bounds on slow work, from which claims record deadlines; nil records none.
+    public var workTimeouts: WorkTimeouts?
 
     public init(
         name: String,
@@ -28,7 +30,8 @@ public struct PoolDefinition: Hashable, Sendable {
         maxSize: Int,
         minIdle: Int = 0,
         onExhausted: ExhaustionPolicy = .wait,
-        config: String = "{}"
+        config: String = "{}",
+        workTimeouts: WorkTimeouts? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -37,6 +40,7 @@ public struct PoolDefinition: Hashable, Sendable {
         self.minIdle = minIdle
         self.onExhausted = onExhausted
         self.config = config
+        self.workTimeouts = workTimeouts
     }
 }
 
@@ -82,6 +86,8 @@ public struct Slot: Hashable, Sendable, Identifiable {
     /// resource, newer than every earlier holder's (the next holder's own token, or a fresh one), so the
     /// resource refuses them from then on.
     public var fence: FencingToken? = nil
+    /// By when the slow work of an intermediate state must end (see `WorkTimeouts`); nil otherwise.
+    public var workDeadline: Timestamp? = nil
 }
 
 /// A fencing token: strictly increasing across the whole database, presented with every write made on

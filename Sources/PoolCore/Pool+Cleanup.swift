@@ -21,6 +21,8 @@ extension Pool {
         public var reclaimedLeases: [Lease] = []
         public var recoveredSlots: [Slot] = []
         public var removedOrphans: [Slot] = []
+        /// Slots whose work ran past its deadline under a live worker, stopped and left broken (then retired).
+        public var stoppedWork: [Slot] = []
         public var retired: [Slot] = []
         public var strays: [String] = []
         public var failures: [String] = []
@@ -32,6 +34,7 @@ extension Pool {
                 + "\(dryRun ? "would recover" : "recovered") \(recoveredSlots.count + removedOrphans.count) stuck slots, "
                 + "\(dryRun ? "would retire" : "retired") \(retired.count) slots, "
                 + "\(dryRun ? "would remove" : "removed") \(strays.count) stray resources"
+                + (stoppedWork.isEmpty ? "" : ", \(dryRun ? "would stop" : "stopped") \(stoppedWork.count) overdue works")
                 + (failures.isEmpty ? "" : "; \(failures.count) failures")
         }
     }
@@ -46,6 +49,7 @@ extension Pool {
             let findings = try await ledger.inspect(pool: name)
             report.reclaimedLeases = findings.deadLeases + findings.expiredLeases
             report.recoveredSlots = findings.stuckSlots
+            report.stoppedWork = findings.overdueSlots
             report.retired = try await ledger.slots(pool: name).filter { slot in
                 slot.state == .broken
                     || (slot.state == .idle
@@ -61,6 +65,12 @@ extension Pool {
         report.recoveredSlots = recovery.recoveredSlots
         report.removedOrphans = recovery.removedOrphans
         report.failures += recovery.failures.map { "\($0.slot.name): \($0.message)" }
+
+        // Work past its deadline is stopped first, so that its slot, now broken, is retired below.
+        let overdue = try await ledger.inspect(pool: name).overdueSlots
+        let stopFailures = await stopOverdueWork(overdue)
+        report.stoppedWork = overdue.filter { slot in !stopFailures.contains { $0.slot.id == slot.id } }
+        report.failures += stopFailures.map { "\($0.slot.name): \($0.message)" }
 
         let retirement = try await remove(
             .retire(createdBefore: createdBefore, unusedSince: unusedSince, includeBroken: true),

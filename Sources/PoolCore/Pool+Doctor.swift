@@ -8,6 +8,7 @@ extension Pool {
             case strayResource = "stray-resource"
             case unhealthySlot = "unhealthy-slot"
             case brokenSlot = "broken-slot"
+            case overdueWork = "overdue-work"
         }
 
         public var kind: Kind
@@ -15,10 +16,13 @@ extension Pool {
         public var path: String?
         public var message: String
         public var isFixed: Bool
+        /// For overdue work: what runs, for whom, since when.
+        public var work: OverdueWork? = nil
     }
 
     /// Looks for problems; with `fix`, repairs them: reclaims dead and expired leases, recovers stuck
-    /// slots, removes stray resources, and removes broken or unhealthy slots that nobody holds.
+    /// slots, stops work past its deadline, removes stray resources, and removes broken or unhealthy slots
+    /// that nobody holds.
     public func doctor(fix: Bool) async throws -> [Finding] {
         var findings: [Finding] = []
         let inspection = try await ledger.inspect(pool: name)
@@ -41,10 +45,20 @@ extension Pool {
                         isFixed: fix)
             )
         }
+        for slot in inspection.overdueSlots {
+            let work = describeOverdue(slot)
+            findings.append(
+                Finding(kind: .overdueWork, slot: slot.name, path: slot.path,
+                        message: Self.overdueMessage(work, worker: slot.worker), isFixed: fix, work: work)
+            )
+        }
         var failed: [String] = []
         if fix && !inspection.isEmpty {
             let recovery = try await recover()
             failed += recovery.failures.map(\.slot.name)
+        }
+        if fix && !inspection.overdueSlots.isEmpty {
+            failed += await stopOverdueWork(inspection.overdueSlots).map(\.slot.name)
         }
 
         for stray in try await strayResources() {

@@ -200,6 +200,10 @@ extension SQLiteLedger {
                 now.microsecondsSince1970, now.microsecondsSince1970, slot.id,
             ]
         )
+        // A slot handed out ready came from idle, which has no deadline to clear.
+        if state.isIntermediate {
+            try setWorkDeadline(db, slotID: slot.id, now: now)
+        }
     }
 
     public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws {
@@ -240,7 +244,7 @@ extension SQLiteLedger {
             }
             let poolID = try db.scalarInt("DELETE FROM lease WHERE token = ? RETURNING pool_id", [token.rawValue])
             // A slot still being prepared for this lease stays with its worker, which makes it idle.
-            try db.execute(
+            let changed = try db.execute(
                 """
                 UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
                     state_changed_at = ?, last_used_at = ?
@@ -251,6 +255,9 @@ extension SQLiteLedger {
                     worker?.startTime, now.microsecondsSince1970, now.microsecondsSince1970, lease.slotID,
                 ]
             )
+            if changed > 0, worker != nil {
+                try setWorkDeadline(db, slotID: lease.slotID, now: now)
+            }
             guard var slot = try slot(db, id: lease.slotID), let poolID else {
                 throw PoolError.invalidArgument("lease \(token) pointed at a missing slot")
             }

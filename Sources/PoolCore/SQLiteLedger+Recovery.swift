@@ -97,11 +97,34 @@ extension SQLiteLedger {
                 [pool.id],
                 Self.slot(from:)
             )
+            let stuckSlots = stuck.filter { $0.worker?.isRunning != true }
             return LedgerFindings(
                 deadLeases: leases.filter { !$0.owner.isRunning },
                 expiredLeases: leases.filter { $0.owner.isRunning && $0.expiresAt.map { $0 <= now } == true },
-                stuckSlots: stuck.filter { $0.worker?.isRunning != true }
+                stuckSlots: stuckSlots,
+                overdueSlots: stuck.filter { slot in
+                    !stuckSlots.contains(slot) && slot.workDeadline.map { $0 <= now } == true
+                }
             )
+        }
+    }
+
+    public func takeOverOverdueWork(_ slot: Slot, error: String) async throws -> Bool {
+        let now = clock.now()
+        return try await write { db in
+            guard let current = try self.slot(db, id: slot.id), current.state == slot.state,
+                current.state.isIntermediate, current.worker == slot.worker,
+                let deadline = current.workDeadline, deadline <= now
+            else { return false }
+            let poolID = try poolRow(db, slot.pool).id
+            try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot's \(slot.state.rawValue) overran", at: now)
+            try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+            try recordEvent(
+                db, poolID: poolID, kind: .recover, slotName: slot.name,
+                detail: "\(slot.state.rawValue) by \(slot.worker.map(String.init(describing:)) ?? "nobody") overran its deadline",
+                at: now
+            )
+            return true
         }
     }
 

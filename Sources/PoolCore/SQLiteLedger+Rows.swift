@@ -4,7 +4,8 @@ import SheshaSQLite
 extension SQLiteLedger {
     static let slotColumns = """
         SELECT s.id, p.name, s.number, s.name, s.path, s.state, s.worker_host, s.worker_boot_id, s.worker_pid,
-               s.worker_start_time, s.error, s.created_at, s.state_changed_at, s.last_used_at, s.use_count
+               s.worker_start_time, s.error, s.created_at, s.state_changed_at, s.last_used_at, s.use_count,
+               s.work_deadline
         FROM slot s JOIN pool p ON p.id = s.pool_id
         """
 
@@ -40,7 +41,8 @@ extension SQLiteLedger {
             createdAt: Timestamp(microsecondsSince1970: row.int64(11)),
             stateChangedAt: Timestamp(microsecondsSince1970: row.int64(12)),
             lastUsedAt: row.optionalInt64(13).map(Timestamp.init(microsecondsSince1970:)),
-            useCount: row.int(14)
+            useCount: row.int(14),
+            workDeadline: row.optionalInt64(15).map(Timestamp.init(microsecondsSince1970:))
         )
     }
 
@@ -150,6 +152,24 @@ extension SQLiteLedger {
                 state.rawValue, worker?.host, worker?.bootID, worker?.pid, worker?.startTime, error,
                 now.microsecondsSince1970, slotID,
             ]
+        )
+        try setWorkDeadline(db, slotID: slotID, now: now)
+    }
+
+    /// Records by when the slot's slow work must end: `now` plus its pool's limit for the slot's state, or
+    /// nothing outside creating, resetting and destroying (or for a pool without limits). Runs in the
+    /// transaction that claims the slot, as one more statement, not one more transaction.
+    func setWorkDeadline(_ db: Connection, slotID: Int64, now: Timestamp) throws {
+        try db.execute(
+            """
+            UPDATE slot SET work_deadline = ?1 + (
+                SELECT CASE slot.state WHEN 'creating' THEN p.create_timeout_us
+                                       WHEN 'resetting' THEN p.reset_timeout_us
+                                       WHEN 'destroying' THEN p.destroy_timeout_us END
+                FROM pool p WHERE p.id = slot.pool_id)
+            WHERE id = ?2
+            """,
+            [now.microsecondsSince1970, slotID]
         )
     }
 }

@@ -49,7 +49,9 @@ extension SQLiteLedger {
                 worker.startTime, now.microsecondsSince1970, now.microsecondsSince1970,
             ]
         )
-        return db.lastInsertRowID
+        let id = db.lastInsertRowID
+        try setWorkDeadline(db, slotID: id, now: now)
+        return id
     }
 
     /// `slot-0001`, `slot-0002`, ... (wider past 9999).
@@ -87,7 +89,7 @@ extension SQLiteLedger {
             UPDATE slot SET state = CASE WHEN EXISTS (SELECT 1 FROM lease WHERE slot_id = slot.id)
                                          THEN 'leased' ELSE 'idle' END,
                 worker_host = NULL, worker_boot_id = NULL, worker_pid = NULL, worker_start_time = NULL,
-                error = NULL, state_changed_at = ?
+                error = NULL, state_changed_at = ?, work_deadline = NULL
             WHERE id = ? AND state = ? AND worker_host = ? AND worker_boot_id = ? AND worker_pid = ?
                 AND worker_start_time = ?
             RETURNING state, pool_id

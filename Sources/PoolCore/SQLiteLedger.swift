@@ -51,7 +51,8 @@ public final class SQLiteLedger: Ledger {
         }
         let definition = PoolDefinition(
             name: definition.name, kind: definition.kind, slotFolder: slotFolder, maxSize: definition.maxSize,
-            minIdle: definition.minIdle, onExhausted: definition.onExhausted, config: definition.config
+            minIdle: definition.minIdle, onExhausted: definition.onExhausted, config: definition.config,
+            workTimeouts: definition.workTimeouts
         )
         try Names.validate(definition.name, kind: "pool")
         guard definition.maxSize >= 1 else {
@@ -81,13 +82,15 @@ public final class SQLiteLedger: Ledger {
             }
             try db.execute(
                 """
-                INSERT INTO pool (name, kind, slot_folder, max_size, min_idle, on_exhausted, config, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO pool (name, kind, slot_folder, max_size, min_idle, on_exhausted, config, created_at,
+                                  create_timeout_us, reset_timeout_us, destroy_timeout_us)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     definition.name, definition.kind, definition.slotFolder, definition.maxSize,
                     definition.minIdle, definition.onExhausted.rawValue, definition.config,
-                    now.microsecondsSince1970,
+                    now.microsecondsSince1970, definition.workTimeouts?.create.microseconds,
+                    definition.workTimeouts?.reset.microseconds, definition.workTimeouts?.destroy.microseconds,
                 ]
             )
         }
@@ -113,10 +116,16 @@ public final class SQLiteLedger: Ledger {
         var definition: PoolDefinition
     }
 
+    static func workTimeouts(create: Int64?, reset: Int64?, destroy: Int64?) -> WorkTimeouts? {
+        guard let create, let reset, let destroy else { return nil }
+        return WorkTimeouts(create: .microseconds(create), reset: .microseconds(reset), destroy: .microseconds(destroy))
+    }
+
     func poolRow(_ db: Connection, _ name: String) throws -> PoolRow {
         let row = try db.queryFirst(
             """
-            SELECT id, name, kind, slot_folder, max_size, min_idle, on_exhausted, config
+            SELECT id, name, kind, slot_folder, max_size, min_idle, on_exhausted, config,
+                   create_timeout_us, reset_timeout_us, destroy_timeout_us
             FROM pool WHERE name = ?
             """,
             [name]
@@ -130,7 +139,9 @@ public final class SQLiteLedger: Ledger {
                     maxSize: row.int(4),
                     minIdle: row.int(5),
                     onExhausted: ExhaustionPolicy(rawValue: try row.string(6)) ?? .fail,
-                    config: try row.string(7)
+                    config: try row.string(7),
+                    workTimeouts: Self.workTimeouts(create: row.optionalInt64(8), reset: row.optionalInt64(9),
+                                                    destroy: row.optionalInt64(10))
                 )
             )
         }

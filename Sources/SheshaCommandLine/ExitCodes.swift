@@ -25,7 +25,7 @@ public enum ExitCodes {
             switch error {
             case .gitMissing: return unavailable
             case .notARepository, .unknownRef: return usage
-            case .commandFailed, .setupFailed: return failure
+            case .commandFailed, .setupFailed, .timedOut, .setupTimedOut: return failure
             }
         case is MigrationError:
             return dataError

@@ -2,14 +2,26 @@ import Foundation
 import PoolCore
 
 /// Runs the git command line. Every call names its folder explicitly (`git -C`), and output is parsed
-/// from porcelain formats only.
+/// from porcelain formats only. Every call is bounded by `timeout` (see `CommandRunner`).
 struct Git: Sendable {
     let executable: String
+    /// How long one git command may run before it is stopped.
+    var timeout: Duration = WorktreeConfig.defaultGitTimeout
+    /// The slot path the commands work on, tagged on them for `doctor` (`SHESHA_POOL_WORK`).
+    var work: String?
 
     /// Finds git on PATH, or throws `gitMissing`.
     init() throws {
         guard let executable = CommandRunner.find("git") else { throw GitError.gitMissing }
         self.executable = executable
+    }
+
+    /// This git with a pool's time limit, its commands tagged as work on `slot` when one is named.
+    func bounded(by timeout: Duration, workingOn slot: String? = nil) -> Git {
+        var git = self
+        git.timeout = timeout
+        git.work = slot
+        return git
     }
 
     /// Runs `git -C folder arguments...` and returns its standard output; a non-zero status throws.
@@ -22,13 +34,18 @@ struct Git: Sendable {
         return result.stdout
     }
 
+    /// Runs `git -C folder arguments...`; a git that runs past the time limit throws `timedOut`.
     func runAllowingFailure(_ arguments: [String], in folder: String) async throws -> CommandResult {
         // Keep git from prompting or paging, whatever the user's configuration says.
-        try await CommandRunner.run(
-            executable,
-            ["-C", folder] + arguments,
-            environment: ["GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"]
-        )
+        var environment = ["GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"]
+        environment[CommandRunner.workVariable] = work
+        do {
+            return try await CommandRunner.run(
+                executable, ["-C", folder] + arguments, environment: environment, timeout: timeout
+            )
+        } catch let timeout as CommandTimedOut {
+            throw GitError.timedOut(arguments: arguments, timeout: timeout.timeout, output: timeout.lastOutput)
+        }
     }
 
     /// The repository's top-level folder, or `notARepository`.

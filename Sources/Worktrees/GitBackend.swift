@@ -22,7 +22,8 @@ public struct GitBackend: ResourceBackend {
             atPath: (slot.path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
         )
-        try await addWorktree(at: slot.path, commit: settings.baseCommit, in: settings.repository)
+        let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
+        try await addWorktree(at: slot.path, commit: settings.baseCommit, in: settings.repository, git: git)
         // A folder and a git registration exist that only a `creating` row accounts for, and setup has
         // not run: a crash here must not leave the worktree behind, nor let it pass for a ready slot.
         CrashPoint.reached(.midCreate)
@@ -34,7 +35,7 @@ public struct GitBackend: ResourceBackend {
     /// 2.39 does not guard against: it dies reading another worktree's half-written `commondir`, or a
     /// concurrent `worktree prune` deletes its own half-made `.git/worktrees/<name>` before it writes
     /// `locked` there. Either way it fails before making the slot's folder.
-    private func addWorktree(at path: String, commit: String, in repository: String) async throws {
+    private func addWorktree(at path: String, commit: String, in repository: String, git: Git) async throws {
         let arguments = ["worktree", "add", "--detach", "--quiet", path, commit]
         for attempt in 1... {
             let result = try await git.runAllowingFailure(arguments, in: repository)
@@ -58,6 +59,7 @@ public struct GitBackend: ResourceBackend {
     /// survive unless the pool cleans them. A tree already clean at the base commit is left alone.
     public func reset(_ slot: Slot) async throws {
         let settings = try await config()
+        let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
         let head = try await git.run(["rev-parse", "HEAD"], in: slot.path)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         var statusArguments = ["status", "--porcelain", "--untracked-files=all"]
@@ -87,6 +89,7 @@ public struct GitBackend: ResourceBackend {
     /// Removes the worktree and its registration. Succeeds if it is already gone.
     public func destroy(_ slot: Slot) async throws {
         let settings = try await config()
+        let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
         if FileManager.default.fileExists(atPath: slot.path) {
             let removal = try await git.runAllowingFailure(
                 ["worktree", "remove", "--force", "--force", slot.path],
@@ -116,6 +119,7 @@ public struct GitBackend: ResourceBackend {
         }
         do {
             let settings = try await config()
+            let git = self.git.bounded(by: settings.gitTimeout)
             let registered = try await git.worktreePaths(in: settings.repository).map(Self.canonical)
             if !registered.contains(Self.canonical(slot.path)) {
                 problems.append("\(slot.path) is not in `git worktree list`")
@@ -142,6 +146,7 @@ public struct GitBackend: ResourceBackend {
         knownPaths: @Sendable () async throws -> Set<String>
     ) async throws -> [String] {
         let settings = try await config()
+        let git = self.git.bounded(by: settings.gitTimeout)
         // List first, then ask the ledger: a slot's row is written before its folder and registration.
         let entries = try folderEntries(slotFolder)
         let registered = try await git.worktreePaths(in: settings.repository)
@@ -161,6 +166,7 @@ public struct GitBackend: ResourceBackend {
 
     public func removeStray(_ path: String) async throws {
         let settings = try await config()
+        let git = self.git.bounded(by: settings.gitTimeout, workingOn: path)
         let removal = try await git.runAllowingFailure(["worktree", "remove", "--force", "--force", path], in: settings.repository)
         if !removal.succeeded && FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)
@@ -168,18 +174,31 @@ public struct GitBackend: ResourceBackend {
         try await git.run(["worktree", "prune"], in: settings.repository)
     }
 
-    /// Runs the pool's setup commands in the slot; the first failure throws with its output.
+    /// Runs the pool's setup commands in the slot, each within the setup timeout; the first failure
+    /// throws with its last output (stdout and stderr interleaved, as a terminal would show them).
     private func runSetup(_ settings: WorktreeConfig, slot: Slot) async throws {
         for command in settings.setup {
-            let result = try await CommandRunner.run(
-                "/bin/sh", ["-c", command], in: slot.path,
-                environment: ["SHESHA_POOL_SLOT": slot.name, "SHESHA_POOL_PATH": slot.path]
-            )
+            let result: CommandResult
+            do {
+                result = try await CommandRunner.run(
+                    "/bin/sh", ["-c", command], in: slot.path,
+                    environment: [
+                        "SHESHA_POOL_SLOT": slot.name, "SHESHA_POOL_PATH": slot.path,
+                        CommandRunner.workVariable: slot.path,
+                    ],
+                    timeout: settings.setupTimeout, mergingErrors: true, keepingLast: Self.keptSetupOutput
+                )
+            } catch let timeout as CommandTimedOut {
+                throw GitError.setupTimedOut(command: command, timeout: timeout.timeout, output: timeout.lastOutput)
+            }
             guard result.succeeded else {
-                throw GitError.setupFailed(command: command, status: result.status, output: result.stdout + result.stderr)
+                throw GitError.setupFailed(command: command, status: result.status, output: result.stdout)
             }
         }
     }
+
+    /// How much of a setup command's output is kept for its error message (`npm ci` can print megabytes).
+    static let keptSetupOutput = 64 * 1024
 
     /// The path with symlinks resolved, as git prints worktree paths. Symlinks are resolved only in
     /// the part of the path that exists (a new slot folder does not yet), so the rest is appended as is.

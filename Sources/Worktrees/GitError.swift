@@ -11,6 +11,10 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, Local
     case commandFailed(arguments: [String], status: Int32, stderr: String)
     /// A setup command failed in a new slot; its output is kept for `status` and `doctor`.
     case setupFailed(command: String, status: Int32, output: String)
+    /// A git command ran past the pool's git timeout and was stopped.
+    case timedOut(arguments: [String], timeout: Duration, output: String)
+    /// A setup command ran past the pool's setup timeout and was stopped; its last output is kept.
+    case setupTimedOut(command: String, timeout: Duration, output: String)
 
     public var description: String {
         switch self {
@@ -27,6 +31,16 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, Local
         case .setupFailed(let command, let status, let output):
             let tail = output.suffix(2_000)
             return "setup command `\(command)` failed with status \(status)" + (tail.isEmpty ? "" : ":\n\(tail)")
+        case .timedOut(let arguments, let timeout, let output):
+            let tail = output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(2_000)
+            return "git \(arguments.joined(separator: " ")) did not finish within \(CommandTimedOut.format(timeout)) "
+                + "(the pool's git timeout) and was stopped; check the repository, or raise the limit with "
+                + "`init worktree --git-timeout`" + (tail.isEmpty ? "" : "; its last output:\n\(tail)")
+        case .setupTimedOut(let command, let timeout, let output):
+            let tail = output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(2_000)
+            return "setup command `\(command)` did not finish within \(CommandTimedOut.format(timeout)) "
+                + "(the pool's setup timeout) and was stopped"
+                + (tail.isEmpty ? "" : "; its last output:\n\(tail)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+public import PoolCore
 
 /// A worktree pool's settings, stored as JSON in the pool's row of the ledger.
 public struct WorktreeConfig: Codable, Hashable, Sendable {
@@ -14,6 +15,13 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
     public var cleanIgnored: Bool
     /// Files whose change between commits means setup must run again.
     public var lockfiles: [String]
+    /// How long one setup command may run before it is stopped and its slot marked broken.
+    public var setupTimeout: Duration
+    /// How long one git command may run before it is stopped.
+    public var gitTimeout: Duration
+
+    public static let defaultSetupTimeout: Duration = .seconds(30 * 60)
+    public static let defaultGitTimeout: Duration = .seconds(10 * 60)
 
     public init(
         repository: String,
@@ -21,7 +29,9 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
         baseCommit: String,
         setup: [String] = [],
         cleanIgnored: Bool = false,
-        lockfiles: [String] = []
+        lockfiles: [String] = [],
+        setupTimeout: Duration = defaultSetupTimeout,
+        gitTimeout: Duration = defaultGitTimeout
     ) {
         self.repository = repository
         self.baseRef = baseRef
@@ -29,6 +39,58 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
         self.setup = setup
         self.cleanIgnored = cleanIgnored
         self.lockfiles = lockfiles
+        self.setupTimeout = setupTimeout
+        self.gitTimeout = gitTimeout
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case repository, baseRef, baseCommit, setup, cleanIgnored, lockfiles
+        case setupTimeoutMilliseconds, gitTimeoutMilliseconds
+    }
+
+    /// Pools made before the timeouts existed have none stored: they get the defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        repository = try container.decode(String.self, forKey: .repository)
+        baseRef = try container.decode(String.self, forKey: .baseRef)
+        baseCommit = try container.decode(String.self, forKey: .baseCommit)
+        setup = try container.decode([String].self, forKey: .setup)
+        cleanIgnored = try container.decode(Bool.self, forKey: .cleanIgnored)
+        lockfiles = try container.decode([String].self, forKey: .lockfiles)
+        setupTimeout = try container.decodeIfPresent(Int64.self, forKey: .setupTimeoutMilliseconds)
+            .map { .milliseconds($0) } ?? Self.defaultSetupTimeout
+        gitTimeout = try container.decodeIfPresent(Int64.self, forKey: .gitTimeoutMilliseconds)
+            .map { .milliseconds($0) } ?? Self.defaultGitTimeout
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(repository, forKey: .repository)
+        try container.encode(baseRef, forKey: .baseRef)
+        try container.encode(baseCommit, forKey: .baseCommit)
+        try container.encode(setup, forKey: .setup)
+        try container.encode(cleanIgnored, forKey: .cleanIgnored)
+        try container.encode(lockfiles, forKey: .lockfiles)
+        try container.encode(Self.milliseconds(setupTimeout), forKey: .setupTimeoutMilliseconds)
+        try container.encode(Self.milliseconds(gitTimeout), forKey: .gitTimeoutMilliseconds)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The longest each kind of slow work on one slot may take: the sum of its commands' limits, plus the
+    /// grace each gets between SIGTERM and SIGKILL. A create is `git worktree add` and the setup commands;
+    /// a reset up to five git commands and, after a lockfile changed, the setup commands again; a removal
+    /// two git commands.
+    public var workTimeouts: WorkTimeouts {
+        let git = gitTimeout + CommandRunner.terminationGrace
+        let setupAll = (setupTimeout + CommandRunner.terminationGrace) * setup.count
+        return WorkTimeouts(
+            create: git + setupAll,
+            reset: git * 5 + (lockfiles.isEmpty ? .zero : setupAll),
+            destroy: git * 2
+        )
     }
 
     public init(json: String) throws {

@@ -38,10 +38,15 @@ public struct WorktreePool: Sendable {
         onExhausted: ExhaustionPolicy = .wait,
         setup: [String] = [],
         cleanIgnored: Bool = false,
-        lockfiles: [String] = []
+        lockfiles: [String] = [],
+        setupTimeout: Duration = WorktreeConfig.defaultSetupTimeout,
+        gitTimeout: Duration = WorktreeConfig.defaultGitTimeout
     ) async throws -> PoolDefinition {
+        for (name, limit) in [("setup", setupTimeout), ("git", gitTimeout)] where limit <= .zero {
+            throw PoolError.invalidArgument("the \(name) timeout must be longer than zero; pass e.g. --\(name)-timeout 10m")
+        }
         try Names.validate(name, kind: "pool")
-        let git = try Git()
+        let git = try Git().bounded(by: gitTimeout)
         let topLevel = try await git.topLevel(of: repository)
         let commit = try await git.commit(of: baseRef, in: topLevel)
         let folder = GitBackend.canonical(URL(filePath: slotFolder).standardizedFileURL.path(percentEncoded: false))
@@ -60,11 +65,11 @@ public struct WorktreePool: Sendable {
         }
         let config = WorktreeConfig(
             repository: topLevel, baseRef: baseRef, baseCommit: commit, setup: setup,
-            cleanIgnored: cleanIgnored, lockfiles: lockfiles
+            cleanIgnored: cleanIgnored, lockfiles: lockfiles, setupTimeout: setupTimeout, gitTimeout: gitTimeout
         )
         return PoolDefinition(
             name: name, kind: kind, slotFolder: folder, maxSize: maxSize, minIdle: minIdle,
-            onExhausted: onExhausted, config: config.json
+            onExhausted: onExhausted, config: config.json, workTimeouts: config.workTimeouts
         )
     }
 
@@ -86,7 +91,7 @@ public struct WorktreePool: Sendable {
     public func refresh(fetch: Bool) async throws -> (commit: String, moved: [Slot], failures: [SlotFailure]) {
         var config = try WorktreeConfig(json: try await pool.ledger.pool(named: pool.name).config)
         if fetch {
-            try await git.run(["fetch", "--quiet", "--all"], in: config.repository)
+            try await git.bounded(by: config.gitTimeout).run(["fetch", "--quiet", "--all"], in: config.repository)
         }
         config.baseCommit = try await git.commit(of: config.baseRef, in: config.repository)
         try await pool.ledger.updateConfig(pool: pool.name, config: config.json)

@@ -57,5 +57,7 @@ enum Usage {
 
         Every folder the bench makes is removed at the end.
         pool-bench worker ...  is the child process of the multi-process ledger runs; not for direct use.
+        pool-bench spawn [N]   times N (default 200) `git --version` runs through the command runner
+                               against the Foundation.Process runner it replaced.
         """
 }

@@ -51,6 +51,7 @@ struct CleanupJSON: Encodable {
     var dryRun: Bool
     var reclaimedLeases: [LeaseJSON]
     var recoveredSlots: [String]
+    var stoppedWork: [String]
     var retiredSlots: [String]
     var strayResources: [String]
     var failures: [String]
@@ -59,6 +60,7 @@ struct CleanupJSON: Encodable {
         dryRun = report.dryRun
         reclaimedLeases = report.reclaimedLeases.map(LeaseJSON.init)
         recoveredSlots = (report.recoveredSlots + report.removedOrphans).map(\.name)
+        stoppedWork = report.stoppedWork.map(\.name)
         retiredSlots = report.retired.map(\.name)
         strayResources = report.strays
         failures = report.failures

@@ -46,6 +46,17 @@ extension SheshaPool {
         @Option(help: ArgumentHelp("A shell command to run in each new slot (repeatable), e.g. 'npm ci'.", valueName: "cmd"))
         var setup: [String] = []
 
+        @Option(
+            help: ArgumentHelp(
+                "How long one setup command may run before it is stopped and its slot marked broken (e.g. 45m).",
+                valueName: "duration"
+            )
+        )
+        var setupTimeout = HumanDuration(argument: "30m")!
+
+        @Option(help: ArgumentHelp("How long one git command of the pool may run before it is stopped.", valueName: "duration"))
+        var gitTimeout = HumanDuration(argument: "10m")!
+
         @Option(help: ArgumentHelp("A file whose change reruns setup on refresh (repeatable).", valueName: "file"))
         var lockfile: [String] = []
 
@@ -63,6 +74,10 @@ extension SheshaPool {
             if setup.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 throw ValidationError("--setup needs a command; remove the empty one")
             }
+            for (flag, limit) in [("--setup-timeout", setupTimeout), ("--git-timeout", gitTimeout)]
+            where limit.duration <= .zero {
+                throw ValidationError("\(flag) must be longer than zero (got '\(limit)'); pass e.g. \(flag) 10m")
+            }
         }
 
         func run() async throws {
@@ -72,7 +87,8 @@ extension SheshaPool {
             let definition = try await WorktreePool.prepare(
                 name: global.poolName, repository: repo, baseRef: base, slotFolder: slotFolder,
                 maxSize: size.maxSize, minIdle: size.minIdle, onExhausted: size.onExhausted, setup: setup,
-                cleanIgnored: ignored == .cleanIgnored, lockfiles: lockfile
+                cleanIgnored: ignored == .cleanIgnored, lockfiles: lockfile,
+                setupTimeout: setupTimeout.duration, gitTimeout: gitTimeout.duration
             )
             let ledger = try existingLedger ?? SQLiteLedger(path: global.databasePath)
             try await ledger.createPool(definition)
