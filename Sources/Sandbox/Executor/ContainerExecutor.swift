@@ -40,10 +40,18 @@ public actor ContainerExecutor {
     /// handed to anyone else.
     public var needsDiscard: Bool { protocolError != nil || hitLimit }
 
+    /// What `execute` reads its deadline from (tests make it jump).
+    private let clock: DeadlineClock
+
     /// An executor acting for the lease with `token`.
     public init(socketPath: String, token: FencingToken) {
+        self.init(socketPath: socketPath, token: token, clock: .continuous)
+    }
+
+    init(socketPath: String, token: FencingToken, clock: DeadlineClock) {
         self.socketPath = socketPath
         self.token = token
+        self.clock = clock
     }
 
     /// An executor that can only ping (a health check, a new sandbox's first answer): the runner refuses
@@ -51,6 +59,7 @@ public actor ContainerExecutor {
     init(pingingOnly socketPath: String) {
         self.socketPath = socketPath
         self.token = nil
+        self.clock = .continuous
     }
 
     public func setLLMQueryHandler(_ handler: LLMQueryHandler?) {
@@ -93,15 +102,15 @@ public actor ContainerExecutor {
     public func execute(code: String, timeout: Duration) async -> ExecutionResult {
         do {
             return try await exclusively { () async throws(SandboxProtocolError) in
-                var deadline = Deadline("execute", timeout: timeout)
+                var deadline = Deadline("execute", timeout: timeout, clock: clock)
                 let channel = try await connectedChannel(deadline)
                 try await send(.execute(code: code, token: token), on: channel, deadline: deadline)
                 while true {
                     switch try await receive(on: channel, deadline: deadline) {
                     case .llmQuery(let instruction, let content):
-                        let asked = ContinuousClock.now
+                        let asked = clock.now()
                         let answer = await answer(instruction: instruction, content: content)
-                        deadline.extend(by: .now - asked)
+                        deadline.extend(by: clock.now() - asked)
                         try await send(answer, on: channel, deadline: deadline)
                     case .result(let result):
                         hitLimit = hitLimit || result.limitHit
