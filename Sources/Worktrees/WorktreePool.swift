@@ -69,7 +69,8 @@ public struct WorktreePool: Sendable {
     }
 
     /// Runs `body` in a leased worktree (its path), releasing it afterwards whatever happens. With a
-    /// TTL, the lease is renewed in the background while `body` runs.
+    /// TTL, the lease is renewed while `body` runs; if it is lost all the same, `body` is cancelled and
+    /// this throws `leaseLost` (see `Pool.withRenewal`).
     public func withWorktree<R>(
         holder: String,
         wait: Duration? = nil,
