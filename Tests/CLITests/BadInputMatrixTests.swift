@@ -153,6 +153,14 @@ struct BadInputMatrixTests {
             64,
             "there is no database at {target}"
         ),
+        // An empty pool name, by flag or environment, on any command (it used to mean 'default').
+        Case(["status", "--pool", ""], 64, "the pool name is empty"),
+        Case(["status"], environment: ["SHESHA_POOL": ""], 64, "the pool name is empty"),
+        Case(["acquire", "--holder", "x", "--pool", ""], 64, "the pool name is empty"),
+        Case(["release", "--holder", "holder"], environment: ["SHESHA_POOL": ""], 64, "the pool name is empty"),
+        Case(["run", "--holder", "x", "--pool", "", "--", "touch", "{folder}/ran"], 64, "the pool name is empty"),
+        Case(["doctor", "--fix"], environment: ["SHESHA_POOL": ""], 64, "the pool name is empty"),
+        Case(["init", "worktree", "--repo", "{repo}", "--pool", ""], 64, "the pool name is empty"),
         // stats.
         Case(["stats", "--window", "5x"], 64, "'5x'"),
         Case(["stats", "--pool", "nope"], 64, "there is no pool 'nope'"),
