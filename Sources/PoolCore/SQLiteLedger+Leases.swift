@@ -13,7 +13,7 @@ extension SQLiteLedger {
             // The holder's own lease: idempotent, unless its owner or preparer died.
             if let existing = try lease(db, poolID: pool.id, holder: request.holder) {
                 guard let slot = try slot(db, id: existing.slotID) else {
-                    throw PoolError.invalidArgument("lease \(existing.token) points at a missing slot")
+                    throw PoolError.damagedDatabase("lease \(existing.token) points at a missing slot")
                 }
                 let ownerGone = !existing.owner.isRunning || existing.expiresAt.map { $0 <= now } == true
                 let preparerGone = slot.state.isIntermediate && slot.worker?.isRunning != true
@@ -133,7 +133,7 @@ extension SQLiteLedger {
         } else {
             let id = try insertSlot(db, pool: pool, worker: request.worker, now: now)
             guard let created = try self.slot(db, id: id) else {
-                throw PoolError.invalidArgument("a slot just inserted could not be read back")
+                throw PoolError.damagedDatabase("a slot just inserted could not be read back")
             }
             (slot, detail) = (created, "new")
             try markUsed(db, created, as: .creating, worker: request.worker, now: now)
@@ -250,7 +250,7 @@ extension SQLiteLedger {
                 ]
             )
             guard let slot = try slot(db, id: lease.slotID), let poolID else {
-                throw PoolError.invalidArgument("lease \(token) pointed at a missing slot")
+                throw PoolError.damagedDatabase("lease \(token) points at a missing slot")
             }
             try recordEvent(
                 db, poolID: poolID, kind: .release, slotName: slot.name, holder: lease.holder, token: token,

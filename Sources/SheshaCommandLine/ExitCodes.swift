@@ -20,6 +20,7 @@ public enum ExitCodes {
             case .noSuchPool, .poolExists, .invalidName, .invalidArgument, .noLease: return usage
             case .exhausted, .waitTimedOut, .workTakenOver: return temporaryFailure
             case .leaseLost, .backendFailed, .system: return failure
+            case .damagedDatabase: return dataError
             }
         case let error as GitError:
             switch error {

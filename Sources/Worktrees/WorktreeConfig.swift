@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 
 /// A worktree pool's settings, stored as JSON in the pool's row of the ledger.
 public struct WorktreeConfig: Codable, Hashable, Sendable {
@@ -31,8 +32,13 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
         self.lockfiles = lockfiles
     }
 
+    /// Reads the settings the ledger keeps; JSON this build cannot read means a damaged database.
     public init(json: String) throws {
-        self = try JSONDecoder().decode(WorktreeConfig.self, from: Data(json.utf8))
+        do {
+            self = try JSONDecoder().decode(WorktreeConfig.self, from: Data(json.utf8))
+        } catch {
+            throw PoolError.damagedDatabase("a worktree pool's settings cannot be read (\(error))")
+        }
     }
 
     public var json: String {

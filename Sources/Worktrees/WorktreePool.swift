@@ -19,6 +19,8 @@ public struct WorktreePool: Sendable {
         guard definition.kind == Self.kind else {
             throw PoolError.invalidArgument("pool '\(name)' holds \(definition.kind) slots, not worktrees")
         }
+        // Damaged settings stop every command here, before any slot is touched.
+        _ = try WorktreeConfig(json: definition.config)
         let backend = try GitBackend {
             try WorktreeConfig(json: try await ledger.pool(named: name).config)
         }
