@@ -43,7 +43,8 @@ extension Pool {
             } catch is CancellationError {
                 return
             } catch {
-                logger.error("lease \(lease.token) on \(lease.slotName) was lost, stopping its holder: \(error)")
+                // Debug only: the holder hears of it, as the `leaseLost` that `withRenewal` throws.
+                logger.debug("lease \(lease.token) on \(lease.slotName) was lost, stopping its holder: \(error)")
                 canceller.cancelBody()
             }
         }

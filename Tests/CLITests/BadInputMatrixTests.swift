@@ -132,6 +132,9 @@ struct BadInputMatrixTests {
         // run: the command never runs (it would create {folder}/ran).
         Case(["run", "--", "touch", "{folder}/ran"], 64, "Missing expected argument '--holder <id>'"),
         Case(["run", "--holder", "x", "--wait", "later", "--", "touch", "{folder}/ran"], 64, "'later'"),
+        Case(["run", "--holder", "x", "--ttl", "0s", "--", "touch", "{folder}/ran"], 64, "--ttl must be at least 1s"),
+        Case(["run", "--holder", "x", "--ttl", "soon", "--", "touch", "{folder}/ran"], 64, "'soon'"),
+        Case(["run", "--holder", "x", "--ttl", "-5s", "--", "touch", "{folder}/ran"], 64, "--ttl"),
         Case(["run", "--holder", "x", "--", "touch", "{folder}/ran"], on: .foreign, 65, "another program"),
         Case(["run", "--holder", "x", "--", "touch", "{folder}/ran"], on: .empty, 65, "is an empty file"),
         Case(
