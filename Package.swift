@@ -26,9 +26,11 @@ let package = Package(
         ),
         // Linux calls Swift cannot make directly (prctl is variadic).
         .systemLibrary(name: "CLinux"),
+        // Failed system calls as one error type (call, path, errno), below every module that makes them.
+        .target(name: "SheshaSystem"),
         .target(
             name: "SheshaSQLite",
-            dependencies: ["CSQLite"]
+            dependencies: ["CSQLite", "SheshaSystem"]
         ),
         // Turns Migrations/*.sql into Swift source at build time, so the binary never reads the source tree.
         .executableTarget(name: "MigrationEmbedder"),
@@ -41,6 +43,7 @@ let package = Package(
             name: "PoolCore",
             dependencies: [
                 "SheshaSQLite",
+                "SheshaSystem",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Crash points (SHESHA_POOL_CRASH_AT) exist only in debug builds; a release build ignores the variable.
@@ -54,14 +57,14 @@ let package = Package(
         // Sandboxes running a Python REPL (bubblewrap, podman/docker, or a plain process) and their pool.
         .target(
             name: "Sandbox",
-            dependencies: ["PoolCore", "CLinux"],
+            dependencies: ["PoolCore", "SheshaSystem", "CLinux"],
             resources: [.embedInCode("Runner/repl_runner.py")]
         ),
         // The RLMEngine: a language model answering questions about documents by writing code that runs in
         // a pooled sandbox; with an OpenAI-compatible client.
         .target(
             name: "RLM",
-            dependencies: ["Sandbox", "PoolCore"],
+            dependencies: ["Sandbox", "PoolCore", "SheshaSystem"],
             resources: [
                 .embedInCode("Prompts/system.md"),
                 .embedInCode("Prompts/first_turn.md"),
@@ -74,6 +77,7 @@ let package = Package(
             name: "SheshaCommandLine",
             dependencies: [
                 "PoolCore",
+                "SheshaSystem",
                 "Worktrees",
                 "Sandbox",
                 "SheshaSQLite",
@@ -84,6 +88,7 @@ let package = Package(
             name: "shesha-pool",
             dependencies: [
                 "PoolCore",
+                "SheshaSystem",
                 "Worktrees",
                 "Sandbox",
                 "SheshaCommandLine",
@@ -99,6 +104,7 @@ let package = Package(
             name: "shesha-pool-query",
             dependencies: [
                 "RLM",
+                "SheshaSystem",
                 "Sandbox",
                 "PoolCore",
                 "SheshaCommandLine",
@@ -107,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "PoolTesting",
-            dependencies: ["PoolCore", "SheshaSQLite"]
+            dependencies: ["PoolCore", "SheshaSQLite", "SheshaSystem"]
         ),
         .testTarget(
             name: "RLMTests",
@@ -116,7 +122,7 @@ let package = Package(
         // Spawned by the multi-process tests: acquire/hold/release loops, holders to kill, crashes mid-create.
         .executableTarget(
             name: "pool-stress-worker",
-            dependencies: ["PoolCore", "SheshaSQLite"],
+            dependencies: ["PoolCore", "SheshaSQLite", "SheshaSystem"],
             path: "Sources/PoolStressWorker"
         ),
         // The benchmarks behind scripts/bench.sh: ledger, scale, worktrees, startup, sandbox, rlm.
@@ -133,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SheshaSQLiteTests",
-            dependencies: ["SheshaSQLite", "PoolTesting"]
+            dependencies: ["SheshaSQLite", "SheshaSystem", "PoolTesting"]
         ),
         .testTarget(
             name: "PoolCoreTests",

@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import SheshaCommandLine
+import SheshaSystem
 
 /// Runs a command for `shesha-pool run`: in the slot's folder, with the slot's environment, signals
 /// forwarded, and bound to our life: if `run` dies, the kernel kills the command (a parent-death signal),
@@ -31,7 +32,7 @@ enum ChildLauncher {
         var argv = command.map { strdup($0) } + [nil]
         execvp(command[0], &argv)
         let code: Int32 = errno == ENOENT ? 127 : 126
-        Console.error("cannot run \(command[0]): \(String(cString: strerror(errno)))")
+        Console.error("cannot run \(command[0]): \(SystemError.last("execvp", path: command[0]))")
         exit(code)
     }
 
@@ -101,7 +102,7 @@ enum ChildLauncher {
         let spawnError = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
         guard spawnError == 0 else {
             forwardedSignals.forEach { signal($0, SIG_DFL) }
-            throw CLIError.commandNotFound("\(command[0]) (\(String(cString: strerror(spawnError))))")
+            throw CLIError.commandNotFound("\(command[0]) (\(SystemError(call: "posix_spawn", path: executable, code: spawnError)))")
         }
         let child = RunningCommand(pid: pid)
         for (source, signalNumber) in zip(sources, forwardedSignals) {
