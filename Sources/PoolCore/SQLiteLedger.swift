@@ -123,7 +123,9 @@ public final class SQLiteLedger: Ledger {
         ) { row in
             let policy = try row.string(6)
             guard let onExhausted = ExhaustionPolicy(rawValue: policy) else {
-                throw PoolError.damagedDatabase("pool \(quoted(name)) has an unknown exhaustion policy \(quoted(policy))")
+                throw PoolError.damagedDatabase(
+                    "pool \(quoted(name)) has an unknown exhaustion policy \(quoted(policy))"
+                )
             }
             return PoolRow(
                 id: row.int64(0),

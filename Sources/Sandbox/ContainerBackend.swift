@@ -31,9 +31,11 @@ public struct ContainerBackend: ResourceBackend {
         // The folder itself must be 0755 whatever the umask: an unprivileged sandbox user passes through it.
         chmod(slot.path, 0o755)
         let runner = Data(PackageResources.repl_runner_py)
-        guard FileManager.default.createFile(atPath: layout.runner, contents: runner, attributes: [.posixPermissions: 0o644]) else {
-            throw SystemError.last("open", path: layout.runner)
-        }
+        guard
+            FileManager.default.createFile(
+                atPath: layout.runner, contents: runner, attributes: [.posixPermissions: 0o644]
+            )
+        else { throw SystemError.last("open", path: layout.runner) }
         guard mkdir(layout.box, 0o700) == 0 else { throw SystemError.last("mkdir", path: layout.box) }
         let settings = try await config()
         let record = try await isolation.start(SandboxSpec(layout: layout, limits: settings.limits, image: settings.image))

@@ -102,7 +102,8 @@ enum ChildLauncher {
         let spawnError = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
         guard spawnError == 0 else {
             forwardedSignals.forEach { signal($0, SIG_DFL) }
-            throw CLIError.commandNotFound("\(command[0]) (\(SystemError(call: "posix_spawn", path: executable, code: spawnError)))")
+            let cause = SystemError(call: "posix_spawn", path: executable, code: spawnError)
+            throw CLIError.commandNotFound("\(command[0]) (\(cause))")
         }
         let child = RunningCommand(pid: pid)
         for (source, signalNumber) in zip(sources, forwardedSignals) {

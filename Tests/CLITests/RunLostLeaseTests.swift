@@ -45,7 +45,9 @@ struct RunLostLeaseTests {
             #expect(released.status == 0, "\(released)")
 
             #expect(try await run.waitForExit() == 75, "\(run.stderr)")
-            #expect(run.stderr.contains("the lease \(words[0]) on slot-0001 was lost while the command ran"), "\(run.stderr)")
+            #expect(
+                run.stderr.contains("the lease \(words[0]) on slot-0001 was lost while the command ran"), "\(run.stderr)"
+            )
             #expect(run.stderr.contains("run it again on a new lease"))
             #expect(isGone(words[1]), "the command")
             #expect(isGone(words[2]), "the rest of its process group")
@@ -60,7 +62,8 @@ struct RunLostLeaseTests {
             let program = """
                 import os, signal, sys, time
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                with open(sys.argv[1] + '.tmp', 'w') as f: f.write(os.environ['SHESHA_POOL_TOKEN'] + ' ' + str(os.getpid()))
+                with open(sys.argv[1] + '.tmp', 'w') as f:
+                    f.write(os.environ['SHESHA_POOL_TOKEN'] + ' ' + str(os.getpid()))
                 os.rename(sys.argv[1] + '.tmp', sys.argv[1])
                 while True: time.sleep(1000)
                 """
@@ -84,7 +87,9 @@ struct RunLostLeaseTests {
             try await fixture.initPool(["--min-idle", "1"])
             // The command runs past the TTL twice over; renewal comes every third of it, so only a stall of
             // some 2.7 s would let the lease lapse.
-            let result = try await fixture.cli(["run", "--holder", "ci", "--ttl", "4s", "--", "sh", "-c", "sleep 9; exit 4"])
+            let result = try await fixture.cli(
+                ["run", "--holder", "ci", "--ttl", "4s", "--", "sh", "-c", "sleep 9; exit 4"]
+            )
             #expect(result.status == 4, "\(result)")
             #expect(!result.stderr.contains("lost"), "\(result)")
             let slots = try await fixture.slots()

@@ -53,7 +53,8 @@ struct ConnectionTests {
             let blocker = folder.appending(path: "not-a-folder")
             try Data("plain file".utf8).write(to: blocker)
             let path = blocker.appending(path: "sub/test.db").path(percentEncoded: false)
-            #expect(throws: SystemError(call: "mkdir", path: blocker.path(percentEncoded: false) + "/sub", code: ENOTDIR)) {
+            let folder = blocker.path(percentEncoded: false) + "/sub"
+            #expect(throws: SystemError(call: "mkdir", path: folder, code: ENOTDIR)) {
                 try Connection(path: path)
             }
         }

@@ -214,8 +214,8 @@ public struct ContainerEngineIsolation: SandboxIsolation {
         guard SandboxUser.hostIsRoot else { return }
         guard chown(layout.box, SandboxUser.unprivileged, SandboxUser.unprivileged) == 0 else {
             throw SandboxStartFailed(
-                message:
-                    "cannot hand \(layout.box) to uid \(SandboxUser.unprivileged): \(SystemError.last("chown", path: layout.box))"
+                message: "cannot hand \(layout.box) to uid \(SandboxUser.unprivileged): "
+                    + "\(SystemError.last("chown", path: layout.box))"
             )
         }
     }

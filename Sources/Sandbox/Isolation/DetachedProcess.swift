@@ -47,7 +47,8 @@ enum DetachedProcess {
         var pid: pid_t = 0
         let failure = posix_spawn(&pid, arguments[0], &actions, &attributes.raw, &argv, &envp)
         guard failure == 0 else {
-            throw SandboxStartFailed(message: "cannot start it: \(SystemError(call: "posix_spawn", path: arguments[0], code: failure))")
+            let cause = SystemError(call: "posix_spawn", path: arguments[0], code: failure)
+            throw SandboxStartFailed(message: "cannot start the sandbox: \(cause)")
         }
         let child = pid
         // Without a reaper, a sandbox that ends while this process runs stays a zombie, and its pid looks taken.

@@ -21,7 +21,8 @@ enum SandboxUser {
         guard hostIsRoot else { return }
         guard chown(layout.box, unprivileged, unprivileged) == 0 else {
             throw SandboxStartFailed(
-                message: "cannot hand \(layout.box) to uid \(unprivileged): \(SystemError.last("chown", path: layout.box))"
+                message: "cannot hand \(layout.box) to uid \(unprivileged): "
+                    + "\(SystemError.last("chown", path: layout.box))"
             )
         }
     }
