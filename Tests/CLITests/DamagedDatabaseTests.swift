@@ -32,6 +32,11 @@ struct DamagedDatabaseTests {
             message: "the database is damaged: it holds an unknown slot state 'melted'"
         ),
         Case(
+            damage: "UPDATE event SET kind = 'teleport'",
+            arguments: ["stats"],
+            message: "the database is damaged: it holds an unknown event kind 'teleport'"
+        ),
+        Case(
             damage: "UPDATE pool SET config = '{\"repository\": 7'",
             arguments: ["expand", "1"],
             message: "the database is damaged: a worktree pool's settings cannot be read"

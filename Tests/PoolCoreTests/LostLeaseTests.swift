@@ -33,6 +33,29 @@ struct LostLeaseTests {
         }
     }
 
+    @Test("a TTL lease that expired while its holder stalled cancels the body at the next renewal")
+    func expiredWhileStalled() async throws {
+        try await withLedger(clock: ManualWallClock(start: SystemWallClock().now())) { fixture in
+            try await fixture.makePool(maxSize: 1, onExhausted: .fail)
+            let pool = fixture.pool()
+            let body = WaitingBody()
+            let call = Task {
+                try await withDeadline(.seconds(120)) {
+                    try await pool.withLease(holder: "a", ttl: .milliseconds(600)) { _ in await body.run() }
+                }
+            }
+            await body.started()
+            let lease = try #require(try await fixture.ledger.lease(pool: "p", holder: "a"))
+            // The ledger's clock jumps past the expiry, as if this process had not run for a while.
+            fixture.clock.advance(by: .seconds(60))
+
+            await #expect(throws: PoolError.leaseLost(lease.token)) { try await call.value }
+            #expect(body.endedByCancellation == true)
+            // The expired lease is left for reclaim: releasing it might undo another holder's work.
+            #expect(try await fixture.events(.release).isEmpty)
+        }
+    }
+
     @Test("a new holder's lease on the same slot is left alone when the old body stops")
     func newHolderKeepsItsLease() async throws {
         try await withLedger { fixture in
