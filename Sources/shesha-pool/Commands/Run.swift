@@ -12,11 +12,12 @@ extension SheshaPool {
                 and SHESHA_POOL_TOKEN set. Its output and exit code pass through; SIGINT and SIGTERM are \
                 forwarded; the slot is released whatever happens. If `run` itself is killed, the command \
                 is killed too and the slot is reclaimed by the next process that needs one.
+                  shesha-pool run --holder ci-7 -- make test
 
                 With --ttl the lease is renewed while the command runs. If it is lost all the same (released \
                 with --force, or expired while this host was stalled), the command is stopped (SIGTERM, then \
                 SIGKILL after 10 s; its whole process group if it leads one) and `run` exits 75.
-                  shesha-pool run --holder ci-7 -- make test
+                  shesha-pool run --holder ci-7 --ttl 5m -- make test
                 """
         )
 
