@@ -26,9 +26,11 @@ let package = Package(
         ),
         // Linux calls Swift cannot make directly (prctl is variadic).
         .systemLibrary(name: "CLinux"),
+        // Failed system calls as one error type (call, path, errno), below every module that makes them.
+        .target(name: "SheshaSystem"),
         .target(
             name: "SheshaSQLite",
-            dependencies: ["CSQLite"]
+            dependencies: ["CSQLite", "SheshaSystem"]
         ),
         // Turns Migrations/*.sql into Swift source at build time, so the binary never reads the source tree.
         .executableTarget(name: "MigrationEmbedder"),
@@ -42,6 +44,7 @@ let package = Package(
             dependencies: [
                 "SheshaSQLite",
                 "CLinux",
+                "SheshaSystem",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Crash points (SHESHA_POOL_CRASH_AT) exist only in debug builds; a release build ignores the variable.
@@ -55,7 +58,7 @@ let package = Package(
         // Sandboxes running a Python REPL (bubblewrap, podman/docker, or a plain process) and their pool.
         .target(
             name: "Sandbox",
-            dependencies: ["PoolCore", "CLinux"],
+            dependencies: ["PoolCore", "SheshaSystem", "CLinux"],
             exclude: ["Runner/RunnerProtocol.md"],
             resources: [.embedInCode("Runner/repl_runner.py")]
         ),
@@ -63,7 +66,7 @@ let package = Package(
         // a pooled sandbox; with an OpenAI-compatible client.
         .target(
             name: "RLM",
-            dependencies: ["Sandbox", "PoolCore"],
+            dependencies: ["Sandbox", "PoolCore", "SheshaSystem"],
             resources: [
                 .embedInCode("Prompts/system.md"),
                 .embedInCode("Prompts/first_turn.md"),
@@ -76,6 +79,7 @@ let package = Package(
             name: "SheshaCommandLine",
             dependencies: [
                 "PoolCore",
+                "SheshaSystem",
                 "Worktrees",
                 "Sandbox",
                 "SheshaSQLite",
@@ -86,6 +90,7 @@ let package = Package(
             name: "shesha-pool",
             dependencies: [
                 "PoolCore",
+                "SheshaSystem",
                 "Worktrees",
                 "Sandbox",
                 "SheshaCommandLine",
@@ -101,6 +106,7 @@ let package = Package(
             name: "shesha-pool-query",
             dependencies: [
                 "RLM",
+                "SheshaSystem",
                 "Sandbox",
                 "PoolCore",
                 "SheshaCommandLine",
@@ -109,7 +115,7 @@ let package = Package(
         ),
         .target(
             name: "PoolTesting",
-            dependencies: ["PoolCore", "SheshaSQLite"]
+            dependencies: ["PoolCore", "SheshaSQLite", "SheshaSystem"]
         ),
         .testTarget(
             name: "RLMTests",
@@ -118,7 +124,7 @@ let package = Package(
         // Spawned by the multi-process tests: acquire/hold/release loops, holders to kill, crashes mid-create.
         .executableTarget(
             name: "pool-stress-worker",
-            dependencies: ["PoolCore", "SheshaSQLite"],
+            dependencies: ["PoolCore", "SheshaSQLite", "SheshaSystem"],
             path: "Sources/PoolStressWorker"
         ),
         // The benchmarks behind scripts/bench.sh: ledger, scale, worktrees, startup, sandbox, rlm.
@@ -135,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SheshaSQLiteTests",
-            dependencies: ["SheshaSQLite", "PoolTesting"]
+            dependencies: ["SheshaSQLite", "SheshaSystem", "PoolTesting"]
         ),
         .testTarget(
             name: "PoolCoreTests",

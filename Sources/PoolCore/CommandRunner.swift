@@ -1,5 +1,6 @@
 import CLinux
 import Foundation
+import SheshaSystem
 import Synchronization
 
 /// What a finished command printed and how it ended.
@@ -158,7 +159,7 @@ final class SupervisedChild: Sendable {
         guard failure == 0 else {
             WorkerDeathWatchdog.shared.spawnFailed()
             [outputPipe.read, errorPipe.read].forEach { close($0) }
-            throw PoolError.system(operation: "starting \(executable)", errno: failure)
+            throw SystemError(call: "posix_spawn", path: executable, code: failure)
         }
         WorkerDeathWatchdog.shared.register(pid)
         self.pid = pid
@@ -284,7 +285,7 @@ final class SupervisedChild: Sendable {
     private static func pipe() throws -> (read: Int32, write: Int32) {
         var ends: [Int32] = [0, 0]
         guard pipe2(&ends, O_CLOEXEC) == 0 else {
-            throw PoolError.system(operation: "creating a pipe", errno: errno)
+            throw SystemError.last("pipe2")
         }
         return (ends[0], ends[1])
     }

@@ -114,7 +114,9 @@ public final class Pool: Sendable {
         try await ledger.renew(lease.token, ttl: ttl)
     }
 
-    /// Runs `body` with a lease and releases it afterwards, whether `body` returns or throws.
+    /// Runs `body` with a lease and releases it afterwards, whether `body` returns or throws. With a TTL,
+    /// the lease is renewed while `body` runs; if it is lost all the same, `body` is cancelled and this
+    /// throws `leaseLost` (see `withRenewal`).
     public nonisolated(nonsending) func withLease<R>(
         holder: String,
         wait: Duration? = nil,
@@ -122,36 +124,18 @@ public final class Pool: Sendable {
         _ body: nonisolated(nonsending) (Lease) async throws -> R
     ) async throws -> R {
         let lease = try await acquire(holder: holder, wait: wait, ttl: ttl)
-        let renewal = ttl.map { renewInBackground(lease, ttl: $0) }
         let result: R
         do {
-            result = try await body(lease)
+            result = try await withRenewal(of: lease, ttl: ttl) { try await body(lease) }
+        } catch PoolError.leaseLost(let token) where token == lease.token {
+            // Nothing to release: the lease is gone, and its slot may be someone else's now.
+            throw PoolError.leaseLost(token)
         } catch {
-            renewal?.cancel()
             await releaseLogging(lease)
             throw error
         }
-        renewal?.cancel()
         await releaseLogging(lease)
         return result
-    }
-
-    /// Renews a TTL lease every third of its TTL until cancelled, so it lives as long as its holder.
-    /// A failed renewal (the lease was lost) is logged: the holder is no longer protected.
-    public func renewInBackground(_ lease: Lease, ttl: Duration) -> Task<Void, Never> {
-        Task { [self] in
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: ttl / 3)
-                    _ = try await renew(lease, ttl: ttl)
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.error("lease \(lease.token) on \(lease.slotName) could not be renewed: \(error)")
-                    return
-                }
-            }
-        }
     }
 
     /// Releases without throwing: a lease that cannot be released is reclaimed later by cleanup.

@@ -17,7 +17,9 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
     case workTakenOver(slot: String)
     /// The backend could not make a slot ready.
     case backendFailed(slot: String, operation: String, message: String)
-    case system(operation: String, errno: Int32)
+    /// The database holds what this build never writes (a row missing or out of range): damaged by hand,
+    /// by a disk, or by another program.
+    case damagedDatabase(String)
 
     public var description: String {
         switch self {
@@ -43,8 +45,9 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
             return "slot \(slot) was recovered by another process while this one worked on it; try again"
         case .backendFailed(let slot, let operation, let message):
             return "could not \(operation) slot \(slot): \(message)"
-        case .system(let operation, let code):
-            return "\(operation) failed: \(String(cString: strerror(code)))"
+        case .damagedDatabase(let problem):
+            return "the database is damaged: \(problem); restore it from a copy, or move it away and run "
+                + "`shesha-pool init` again"
         }
     }
 

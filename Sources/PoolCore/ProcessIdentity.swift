@@ -1,4 +1,5 @@
 import Glibc
+import SheshaSystem
 
 /// Who a process is, in a way that survives pid reuse: (host, boot id, pid, start time).
 ///
@@ -65,7 +66,7 @@ public struct ProcessIdentity: Hashable, Sendable, CustomStringConvertible {
 /// Reads a small text file (under /proc) without Foundation.
 func readSmallFile(_ path: String) throws -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw PoolError.system(operation: "open \(path)", errno: errno) }
+    guard fd >= 0 else { throw SystemError.last("open", path: path) }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
@@ -73,7 +74,7 @@ func readSmallFile(_ path: String) throws -> String {
         let count = read(fd, &buffer, buffer.count)
         if count < 0 {
             if errno == EINTR { continue }
-            throw PoolError.system(operation: "read \(path)", errno: errno)
+            throw SystemError.last("read", path: path)
         }
         if count == 0 { break }
         bytes.append(contentsOf: buffer[0..<count])

@@ -13,7 +13,7 @@ extension SQLiteLedger {
             // The holder's own lease: idempotent, unless its owner or preparer died.
             if let existing = try lease(db, poolID: pool.id, holder: request.holder) {
                 guard let slot = try slot(db, id: existing.slotID) else {
-                    throw PoolError.invalidArgument("lease \(existing.token) points at a missing slot")
+                    throw PoolError.damagedDatabase("lease \(existing.token) points at a missing slot")
                 }
                 let ownerGone = !existing.owner.isRunning || existing.expiresAt.map { $0 <= now } == true
                 let preparerGone = slot.state.isIntermediate && slot.worker?.isRunning != true
@@ -133,7 +133,7 @@ extension SQLiteLedger {
         } else {
             let id = try insertSlot(db, pool: pool, worker: request.worker, now: now)
             guard let created = try self.slot(db, id: id) else {
-                throw PoolError.invalidArgument("a slot just inserted could not be read back")
+                throw PoolError.damagedDatabase("a slot just inserted could not be read back")
             }
             (slot, detail) = (created, "new")
             try markUsed(db, created, as: .creating, worker: request.worker, now: now)
@@ -259,7 +259,7 @@ extension SQLiteLedger {
                 try setWorkDeadline(db, slotID: lease.slotID, now: now)
             }
             guard var slot = try slot(db, id: lease.slotID), let poolID else {
-                throw PoolError.invalidArgument("lease \(token) pointed at a missing slot")
+                throw PoolError.damagedDatabase("lease \(token) points at a missing slot")
             }
             // The next holder is unknown: a fresh token, newer than this lease's and older than any later
             // lease's, fences this holder out of the slot's resource.

@@ -147,7 +147,7 @@ extension SQLiteLedger {
             ) { row in
                 let kindName = try row.string(2)
                 guard let kind = PoolEvent.Kind(rawValue: kindName) else {
-                    throw PoolError.invalidArgument("the database holds an unknown event kind '\(kindName)'")
+                    throw PoolError.damagedDatabase("it holds an unknown event kind '\(kindName)'")
                 }
                 return PoolEvent(
                     id: row.int64(0),

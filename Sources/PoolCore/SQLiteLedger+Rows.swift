@@ -18,7 +18,7 @@ extension SQLiteLedger {
     static func slot(from row: Row) throws -> Slot {
         let stateName = try row.string(5)
         guard let state = SlotState(rawValue: stateName) else {
-            throw PoolError.invalidArgument("the database holds an unknown slot state '\(stateName)'")
+            throw PoolError.damagedDatabase("it holds an unknown slot state '\(stateName)'")
         }
         var worker: ProcessIdentity?
         if let pid = row.optionalInt64(8) {
@@ -105,7 +105,7 @@ extension SQLiteLedger {
             "UPDATE counter SET value = value + 1 WHERE name = 'fencing_token' RETURNING value"
         )
         guard let value else {
-            throw PoolError.invalidArgument("the database has no fencing token counter; it is damaged")
+            throw PoolError.damagedDatabase("its fencing token counter is missing")
         }
         return FencingToken(rawValue: value)
     }

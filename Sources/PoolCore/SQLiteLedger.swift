@@ -130,7 +130,13 @@ public final class SQLiteLedger: Ledger {
             """,
             [name]
         ) { row in
-            PoolRow(
+            let policy = try row.string(6)
+            guard let onExhausted = ExhaustionPolicy(rawValue: policy) else {
+                throw PoolError.damagedDatabase(
+                    "pool \(quoted(name)) has an unknown exhaustion policy \(quoted(policy))"
+                )
+            }
+            return PoolRow(
                 id: row.int64(0),
                 definition: PoolDefinition(
                     name: try row.string(1),
@@ -138,7 +144,7 @@ public final class SQLiteLedger: Ledger {
                     slotFolder: try row.string(3),
                     maxSize: row.int(4),
                     minIdle: row.int(5),
-                    onExhausted: ExhaustionPolicy(rawValue: try row.string(6)) ?? .fail,
+                    onExhausted: onExhausted,
                     config: try row.string(7),
                     workTimeouts: Self.workTimeouts(create: row.optionalInt64(8), reset: row.optionalInt64(9),
                                                     destroy: row.optionalInt64(10))

@@ -1,6 +1,7 @@
 import Foundation
 import PoolCore
 import SheshaSQLite
+import SheshaSystem
 
 /// A test-support process for the multi-process tests. Modes:
 ///
@@ -77,7 +78,7 @@ struct StressWorker {
                 usleep(UInt32(holdMicroseconds))
             }
             guard unlink(marker) == 0 else {
-                throw PoolError.system(operation: "unlink \(marker)", errno: errno)
+                throw SystemError.last("unlink", path: marker)
             }
             try await pool.release(lease)
             output += "TENURE \(lease.slotName) \(lease.token)\n"

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SheshaSystem
 
 /// One request the scripted server received.
 public struct RecordedRequest: Sendable {
@@ -215,7 +216,7 @@ public enum ScriptedLLMServerError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .socketCall(let call, let code): "ScriptedLLMServer: \(call) failed: \(String(cString: strerror(code)))"
+        case .socketCall(let call, let code): "ScriptedLLMServer: \(SystemError(call: call, code: code))"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import PoolCore
+import SheshaSystem
 
 /// Makes, resets, checks and removes sandbox slots: a folder holding the runner and the box, and a
 /// sandbox running the runner, reachable by any process through the box's socket.
@@ -25,16 +26,17 @@ public struct ContainerBackend: ResourceBackend {
         // Never adopt an existing folder: it may belong to another slot.
         guard mkdir(slot.path, 0o755) == 0 else {
             if errno == EEXIST { throw SlotPathTaken(slot: slot.name, path: slot.path) }
-            throw PoolError.system(operation: "create \(slot.path)", errno: errno)
+            throw SystemError.last("mkdir", path: slot.path)
         }
         // The folder itself must be 0755 whatever the umask: an unprivileged sandbox user passes through it.
         chmod(slot.path, 0o755)
         let runner = Data(PackageResources.repl_runner_py)
-        guard FileManager.default.createFile(atPath: layout.runner, contents: runner, attributes: [.posixPermissions: 0o644]),
-            mkdir(layout.box, 0o700) == 0
-        else {
-            throw PoolError.system(operation: "fill \(slot.path)", errno: errno)
-        }
+        guard
+            FileManager.default.createFile(
+                atPath: layout.runner, contents: runner, attributes: [.posixPermissions: 0o644]
+            )
+        else { throw SystemError.last("open", path: layout.runner) }
+        guard mkdir(layout.box, 0o700) == 0 else { throw SystemError.last("mkdir", path: layout.box) }
         let settings = try await config()
         let record = try await isolation.start(SandboxSpec(layout: layout, limits: settings.limits, image: settings.image))
         // The worst moment to die: a sandbox runs that no record names (destroy finds it by its command line).

@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 
 /// How a container pool's sandboxes are isolated.
 public enum IsolationKind: String, CaseIterable, Codable, Sendable {
@@ -28,8 +29,13 @@ public struct ContainerConfig: Codable, Hashable, Sendable {
         self.limits = limits
     }
 
+    /// Reads the settings the ledger keeps; JSON this build cannot read means a damaged database.
     public init(json: String) throws {
-        self = try JSONDecoder().decode(ContainerConfig.self, from: Data(json.utf8))
+        do {
+            self = try JSONDecoder().decode(ContainerConfig.self, from: Data(json.utf8))
+        } catch {
+            throw PoolError.damagedDatabase("a container pool's settings cannot be read (\(error))")
+        }
     }
 
     public var json: String {

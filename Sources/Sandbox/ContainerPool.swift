@@ -99,7 +99,8 @@ public struct ContainerPool: Sendable {
     }
 
     /// Runs `body` with a leased sandbox's executor and gives the sandbox back afterwards, whatever happens
-    /// (an error, cancellation). With a TTL, the lease is renewed in the background while `body` runs.
+    /// (an error, cancellation). With a TTL, the lease is renewed while `body` runs; if it is lost all the
+    /// same, `body` is cancelled and this throws `leaseLost` (see `Pool.withRenewal`).
     public nonisolated(nonsending) func withExecutor<R>(
         holder: String,
         wait: Duration? = nil,
@@ -107,17 +108,18 @@ public struct ContainerPool: Sendable {
         _ body: nonisolated(nonsending) (ContainerExecutor) async throws -> R
     ) async throws -> R {
         let sandbox = try await acquire(holder: holder, wait: wait, ttl: ttl)
-        let renewal = ttl.map { pool.renewInBackground(sandbox.lease, ttl: $0) }
         let result: R
         do {
-            result = try await body(sandbox.executor)
+            result = try await pool.withRenewal(of: sandbox.lease, ttl: ttl) { try await body(sandbox.executor) }
+        } catch PoolError.leaseLost(let token) where token == sandbox.lease.token {
+            // The sandbox may be someone else's now: only let go of the connection.
+            await sandbox.executor.close()
+            throw PoolError.leaseLost(token)
         } catch {
-            renewal?.cancel()
             // The body's error is the one to report; a failed release leaves the slot to cleanup.
             try? await release(sandbox)
             throw error
         }
-        renewal?.cancel()
         try await release(sandbox)
         return result
     }

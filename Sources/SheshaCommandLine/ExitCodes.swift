@@ -2,6 +2,7 @@ import Glibc
 import PoolCore
 import Sandbox
 import SheshaSQLite
+import SheshaSystem
 import Worktrees
 
 /// Maps errors to the documented sysexits codes. The libraries know nothing about exit codes.
@@ -19,7 +20,8 @@ public enum ExitCodes {
             switch error {
             case .noSuchPool, .poolExists, .invalidName, .invalidArgument, .noLease: return usage
             case .exhausted, .waitTimedOut, .workTakenOver: return temporaryFailure
-            case .leaseLost, .backendFailed, .system: return failure
+            case .leaseLost, .backendFailed: return failure
+            case .damagedDatabase: return dataError
             }
         case let error as GitError:
             switch error {
@@ -29,6 +31,8 @@ public enum ExitCodes {
             }
         case is MigrationError:
             return dataError
+        case is SystemError:
+            return failure
         case let error as SQLiteError:
             if error.code == .SQLITE_CANTOPEN_DIRTYWAL { return dataError }
             switch error.code.primaryResultCode {
@@ -56,6 +60,18 @@ public enum ExitCodes {
     }
 
     public static func message(for error: any Error) -> String {
+        if let error = error as? SystemError {
+            if error.isPermissionDenied {
+                return "\(error); check the permissions of \(error.path ?? "the file") and of its folder"
+            }
+            if error.isOutOfSpace {
+                return "\(error); " + spaceAdvice
+            }
+            if error.code == ENOTDIR {
+                return "\(error); part of that path is a file, not a folder: pass another path"
+            }
+            return error.description
+        }
         if let error = error as? SQLiteError {
             switch error.code {
             case .SQLITE_READONLY_DBMOVED:

@@ -43,6 +43,10 @@ public struct GlobalOptions: ParsableArguments {
     }
 
     public func validate() throws {
+        // An empty name would otherwise fall back to 'default' without a word.
+        if let name = poolOption ?? environment["SHESHA_POOL"], name.isEmpty {
+            throw ValidationError("the pool name is empty; pass --pool NAME or unset SHESHA_POOL")
+        }
         do {
             try Names.validate(poolName, kind: "pool")
         } catch {

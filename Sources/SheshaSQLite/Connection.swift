@@ -1,5 +1,6 @@
 internal import CSQLite
 import Glibc
+import SheshaSystem
 
 /// One connection to a SQLite database file. Not thread-safe: use it from one thread (or one actor) at a time.
 ///
@@ -107,10 +108,7 @@ public final class Connection {
         if fd >= 0 {
             Glibc.close(fd)
         } else if errno != EEXIST {
-            throw SQLiteError(
-                code: .SQLITE_CANTOPEN,
-                message: "cannot create \(path): \(String(cString: strerror(errno)))"
-            )
+            throw SystemError.last("open", path: path)
         }
     }
 
@@ -119,10 +117,7 @@ public final class Connection {
         for component in folder.split(separator: "/") {
             current += "/" + component
             if mkdir(current, 0o700) != 0 && errno != EEXIST {
-                throw SQLiteError(
-                    code: .SQLITE_CANTOPEN,
-                    message: "cannot create folder \(current): \(String(cString: strerror(errno)))"
-                )
+                throw SystemError.last("mkdir", path: current)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Glibc
+import SheshaSystem
 
 /// A lock shared by every process that writes one database: a robust, process-shared pthread mutex in a small
 /// file beside it (`<database>-gate`), taken around each write transaction.
@@ -22,23 +23,24 @@ public final class WriteGate: @unchecked Sendable {
     /// Written after the mutex is initialised, so a process that sees it knows the mutex is ready.
     private static let magic: UInt64 = 0x3130_4554_4147_5348  // "SHGATE01", little-endian
 
-    /// Opens the gate of the database at `databasePath`, creating it (owner-only) if needed.
+    /// Opens the gate of the database at `databasePath`, creating it (owner-only) if needed. A failure is a
+    /// `SystemError` naming the call and the gate's path.
     public init(databasePath: String) throws {
-        path = databasePath + "-gate"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.error("cannot open", path) }
+        let path = databasePath + "-gate"
+        self.path = path
+        let fd = try retryingInterruptions("open", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(fd) }
         // Creation is serialised by an advisory lock on the file, so two processes never both initialise it.
-        guard flock(fd, LOCK_EX) == 0 else { throw Self.error("cannot lock", path) }
+        _ = try retryingInterruptions("flock", path: path) { flock(fd, LOCK_EX) }
         defer { flock(fd, LOCK_UN) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw Self.error("cannot stat", path) }
+        guard fstat(fd, &status) == 0 else { throw SystemError.last("fstat", path: path) }
         if status.st_size < Self.fileSize {
-            guard ftruncate(fd, off_t(Self.fileSize)) == 0 else { throw Self.error("cannot size", path) }
+            guard ftruncate(fd, off_t(Self.fileSize)) == 0 else { throw SystemError.last("ftruncate", path: path) }
         }
         guard let mapping = mmap(nil, Self.fileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
             mapping != MAP_FAILED
-        else { throw Self.error("cannot map", path) }
+        else { throw SystemError.last("mmap", path: path) }
         self.mapping = mapping
         self.mutex = (mapping + Self.mutexOffset).bindMemory(to: pthread_mutex_t.self, capacity: 1)
         let header = mapping.bindMemory(to: UInt64.self, capacity: 1)
@@ -51,7 +53,7 @@ public final class WriteGate: @unchecked Sendable {
             let code = pthread_mutex_init(mutex, &attributes)
             guard code == 0 else {
                 munmap(mapping, Self.fileSize)
-                throw SQLiteError(code: .SQLITE_CANTOPEN, message: "cannot set up \(path): \(String(cString: strerror(code)))")
+                throw SystemError(call: "pthread_mutex_init", path: path, code: code)
             }
             header.pointee = Self.magic
         }
@@ -94,9 +96,5 @@ public final class WriteGate: @unchecked Sendable {
         default:
             return false
         }
-    }
-
-    private static func error(_ what: String, _ path: String) -> SQLiteError {
-        SQLiteError(code: .SQLITE_CANTOPEN, message: "\(what) \(path): \(String(cString: strerror(errno)))")
     }
 }

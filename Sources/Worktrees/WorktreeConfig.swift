@@ -93,8 +93,13 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
         )
     }
 
+    /// Reads the settings the ledger keeps; JSON this build cannot read means a damaged database.
     public init(json: String) throws {
-        self = try JSONDecoder().decode(WorktreeConfig.self, from: Data(json.utf8))
+        do {
+            self = try JSONDecoder().decode(WorktreeConfig.self, from: Data(json.utf8))
+        } catch {
+            throw PoolError.damagedDatabase("a worktree pool's settings cannot be read (\(error))")
+        }
     }
 
     public var json: String {

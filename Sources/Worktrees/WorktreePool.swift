@@ -19,6 +19,8 @@ public struct WorktreePool: Sendable {
         guard definition.kind == Self.kind else {
             throw PoolError.invalidArgument("pool '\(name)' holds \(definition.kind) slots, not worktrees")
         }
+        // Damaged settings stop every command here, before any slot is touched.
+        _ = try WorktreeConfig(json: definition.config)
         let backend = try GitBackend {
             try WorktreeConfig(json: try await ledger.pool(named: name).config)
         }
@@ -74,7 +76,8 @@ public struct WorktreePool: Sendable {
     }
 
     /// Runs `body` in a leased worktree (its path), releasing it afterwards whatever happens. With a
-    /// TTL, the lease is renewed in the background while `body` runs.
+    /// TTL, the lease is renewed while `body` runs; if it is lost all the same, `body` is cancelled and
+    /// this throws `leaseLost` (see `Pool.withRenewal`).
     public func withWorktree<R>(
         holder: String,
         wait: Duration? = nil,

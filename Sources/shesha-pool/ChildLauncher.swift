@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import SheshaCommandLine
+import SheshaSystem
 
 /// Runs a command for `shesha-pool run`: in the slot's folder, with the slot's environment, signals
 /// forwarded, and bound to our life: if `run` dies, the kernel kills the command (a parent-death signal),
@@ -31,12 +32,42 @@ enum ChildLauncher {
         var argv = command.map { strdup($0) } + [nil]
         execvp(command[0], &argv)
         let code: Int32 = errno == ENOENT ? 127 : 126
-        Console.error("cannot run \(command[0]): \(String(cString: strerror(errno)))")
+        Console.error("cannot run \(command[0]): \(SystemError.last("execvp", path: command[0]))")
         exit(code)
     }
 
-    /// Runs `command` to completion and returns its exit status (128 + signal if a signal ended it).
-    static func run(_ command: [String], in folder: String, environment: [String: String]) throws -> Int32 {
+    /// Starts `command` in `folder` with `environment` added; SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to
+    /// `run` are forwarded to it until it ends.
+    ///
+    /// The kernel sends the parent-death signal when the *thread* that spawned the command ends, and Swift's
+    /// and Dispatch's worker threads come and go: so a thread of our own spawns the command and stays,
+    /// waiting for it, until it has ended.
+    static func start(
+        _ command: [String],
+        in folder: String,
+        environment: [String: String]
+    ) async throws -> RunningCommand {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                let child: RunningCommand
+                do {
+                    child = try spawn(command, in: folder, environment: environment)
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                continuation.resume(returning: child)
+                child.waitUntilEnded()
+            }
+        }
+    }
+
+    /// Spawns the command from the calling thread, which must outlive it.
+    private static func spawn(
+        _ command: [String],
+        in folder: String,
+        environment: [String: String]
+    ) throws -> RunningCommand {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let arguments = [executable, trampolineCommand, String(getpid())] + command
         let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
@@ -70,24 +101,26 @@ enum ChildLauncher {
         }
         let spawnError = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
         guard spawnError == 0 else {
-            throw CLIError.commandNotFound("\(command[0]) (\(String(cString: strerror(spawnError))))")
+            forwardedSignals.forEach { signal($0, SIG_DFL) }
+            let cause = SystemError(call: "posix_spawn", path: executable, code: spawnError)
+            throw CLIError.commandNotFound("\(command[0]) (\(cause))")
         }
-        let child = pid
+        let child = RunningCommand(pid: pid)
         for (source, signalNumber) in zip(sources, forwardedSignals) {
-            source.setEventHandler { kill(child, signalNumber) }
+            source.setEventHandler { child.send(signalNumber) }
             source.resume()
         }
-        defer {
-            sources.forEach { $0.cancel() }
+        let forwarders = SignalForwarders(sources: sources)
+        child.onExit {
+            forwarders.sources.forEach { $0.cancel() }
             forwardedSignals.forEach { signal($0, SIG_DFL) }
         }
-
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 {
-            guard errno == EINTR else { return 1 }
-        }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
-        let signalNumber = status & 0x7F
-        return signalNumber == 0 ? (status >> 8) & 0xFF : 128 + signalNumber
+        return child
     }
+}
+
+/// The signal sources that forward to `run`'s command, cancelled once it has ended.
+/// Safe to share: they are only cancelled, and `DispatchSource.cancel()` may be called from any thread.
+private struct SignalForwarders: @unchecked Sendable {
+    let sources: [any DispatchSourceSignal]
 }

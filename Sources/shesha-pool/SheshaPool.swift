@@ -33,8 +33,10 @@ struct SheshaPool: AsyncParsableCommand {
         if arguments.first == ChildLauncher.trampolineCommand {
             ChildLauncher.runTrampoline(Array(arguments.dropFirst()))
         }
-        if arguments.first == Query.commandName {
-            Query.handOver(Array(arguments.dropFirst()))
+        // `--db X --pool Y query …` hands over too, with the options after the command's name.
+        let commandFirst = LeadingGlobalOptions.moveAfterCommand(arguments)
+        if commandFirst.first == Query.commandName {
+            Query.handOver(Array(commandFirst.dropFirst()))
         }
         await runAsShesha(arguments)
     }

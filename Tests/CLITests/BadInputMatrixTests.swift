@@ -132,6 +132,9 @@ struct BadInputMatrixTests {
         // run: the command never runs (it would create {folder}/ran).
         Case(["run", "--", "touch", "{folder}/ran"], 64, "Missing expected argument '--holder <id>'"),
         Case(["run", "--holder", "x", "--wait", "later", "--", "touch", "{folder}/ran"], 64, "'later'"),
+        Case(["run", "--holder", "x", "--ttl", "0s", "--", "touch", "{folder}/ran"], 64, "--ttl must be at least 1s"),
+        Case(["run", "--holder", "x", "--ttl", "soon", "--", "touch", "{folder}/ran"], 64, "'soon'"),
+        Case(["run", "--holder", "x", "--ttl", "-5s", "--", "touch", "{folder}/ran"], 64, "--ttl"),
         Case(["run", "--holder", "x", "--", "touch", "{folder}/ran"], on: .foreign, 65, "another program"),
         Case(["run", "--holder", "x", "--", "touch", "{folder}/ran"], on: .empty, 65, "is an empty file"),
         Case(
@@ -153,6 +156,14 @@ struct BadInputMatrixTests {
             64,
             "there is no database at {target}"
         ),
+        // An empty pool name, by flag or environment, on any command (it used to mean 'default').
+        Case(["status", "--pool", ""], 64, "the pool name is empty"),
+        Case(["status"], environment: ["SHESHA_POOL": ""], 64, "the pool name is empty"),
+        Case(["acquire", "--holder", "x", "--pool", ""], 64, "the pool name is empty"),
+        Case(["release", "--holder", "holder"], environment: ["SHESHA_POOL": ""], 64, "the pool name is empty"),
+        Case(["run", "--holder", "x", "--pool", "", "--", "touch", "{folder}/ran"], 64, "the pool name is empty"),
+        Case(["doctor", "--fix"], environment: ["SHESHA_POOL": ""], 64, "the pool name is empty"),
+        Case(["init", "worktree", "--repo", "{repo}", "--pool", ""], 64, "the pool name is empty"),
         // stats.
         Case(["stats", "--window", "5x"], 64, "'5x'"),
         Case(["stats", "--pool", "nope"], 64, "there is no pool 'nope'"),

@@ -183,6 +183,23 @@ struct BadInputTests {
         }
     }
 
+    @Test("a --db under a file, where its folder cannot be made: exit 1 naming the call and the path, nothing made")
+    func databaseFolderCannotBeMade() async throws {
+        try await withFixture { fixture in
+            let file = fixture.folder.appending(path: "notes.txt").path(percentEncoded: false)
+            try Data("not a folder\n".utf8).write(to: URL(filePath: file))
+            let before = listing(of: fixture.folder)
+            let result = try await shesha(
+                ["init", "worktree", "--repo", fixture.repository.path(), "--db", file + "/state/pool.db"]
+            )
+            expectCleanFailure(
+                result, status: 1,
+                mentioning: "mkdir \(file)/state failed: Not a directory; part of that path is a file, not a folder"
+            )
+            #expect(listing(of: fixture.folder) == before)
+        }
+    }
+
     @Test("a --db that is a text file: exit 65, the file unchanged")
     func textFileDatabase() async throws {
         try await withFixture { fixture in

@@ -20,6 +20,17 @@ struct LeadingGlobalOptionsTests {
         }
     }
 
+    @Test("an empty --pool before the command is refused, not taken for 'default'")
+    func emptyPoolBeforeTheCommand() async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool()
+            let result = try await shesha(["--db", fixture.databasePath, "--pool", "", "status"])
+            #expect(result.status == 64, "\(result)")
+            #expect(result.stderr.contains("the pool name is empty; pass --pool NAME or unset SHESHA_POOL"))
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
     @Test("an option with no value before the command is still a usage error")
     func missingValue() async throws {
         let result = try await shesha(["--db"])

@@ -17,4 +17,27 @@ struct QueryHandOverTests {
             #expect(child.stdout.isEmpty)
         }
     }
+
+    @Test("--db and --pool before query reach shesha-pool-query")
+    func leadingGlobalOptions() async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool(["--pool", "wt"])
+            let document = fixture.folder.appending(path: "notes.txt").path(percentEncoded: false)
+            try "notes".write(toFile: document, atomically: true, encoding: .utf8)
+            // A worktree pool named by --pool is refused by query itself (no model is asked): proof that both
+            // options reached it, from the database named by --db.
+            let result = try await shesha(
+                ["--db", fixture.databasePath, "--pool", "wt", "query", "--doc", document, "--model", "m", "--base-url",
+                 "http://127.0.0.1:9", "what?"]
+            )
+            #expect(result.status == 64, "\(result)")
+            #expect(result.stderr.contains("pool 'wt' holds worktree slots, not sandboxes"), "\(result)")
+            #expect(!result.stderr.contains("Unknown option"), "\(result)")
+            let spelledWithEquals = try await shesha(
+                ["--db=\(fixture.folder.path(percentEncoded: false))", "query", "--doc", document, "what?"]
+            )
+            #expect(spelledWithEquals.status == 64, "\(spelledWithEquals)")
+            #expect(spelledWithEquals.stderr.contains("is a folder"), "\(spelledWithEquals)")
+        }
+    }
 }

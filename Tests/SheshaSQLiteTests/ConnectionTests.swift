@@ -1,6 +1,7 @@
 import Foundation
 import PoolTesting
 import SheshaSQLite
+import SheshaSystem
 import Testing
 
 @Suite("Connection")
@@ -51,9 +52,11 @@ struct ConnectionTests {
         try await withTemporaryFolder { folder in
             let blocker = folder.appending(path: "not-a-folder")
             try Data("plain file".utf8).write(to: blocker)
-            let error = sqliteError { try Connection(path: blocker.appending(path: "sub/test.db").path()) }
-            #expect(error?.code == .SQLITE_CANTOPEN)
-            #expect(error?.message.contains("not-a-folder") == true)
+            let path = blocker.appending(path: "sub/test.db").path(percentEncoded: false)
+            let folder = blocker.path(percentEncoded: false) + "/sub"
+            #expect(throws: SystemError(call: "mkdir", path: folder, code: ENOTDIR)) {
+                try Connection(path: path)
+            }
         }
     }
 

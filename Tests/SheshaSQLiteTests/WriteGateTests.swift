@@ -1,6 +1,7 @@
 import Foundation
 import PoolTesting
 import SheshaSQLite
+import SheshaSystem
 import Synchronization
 import Testing
 
@@ -24,6 +25,20 @@ struct WriteGateTests {
             first.unlock()
             #expect(second.tryLock(), "and free once unlocked")
             second.unlock()
+        }
+    }
+
+    @Test("a gate file that cannot be made is a system error naming the call and the path")
+    func gateCannotBeMade() async throws {
+        try await withTemporaryFolder { folder in
+            let database = folder.appending(path: "test.db").path(percentEncoded: false)
+            // A folder where the gate file should be: open fails with EISDIR, as root too.
+            try FileManager.default.createDirectory(atPath: database + "-gate", withIntermediateDirectories: false)
+            #expect(throws: SystemError(call: "open", path: database + "-gate", code: EISDIR)) {
+                try WriteGate(databasePath: database)
+            }
+            let error = SystemError(call: "open", path: database + "-gate", code: EISDIR)
+            #expect(error.description == "open \(database)-gate failed: Is a directory")
         }
     }
 
@@ -70,10 +85,9 @@ struct WriteGateTests {
 
     @Test("a file that cannot be made is a clear error")
     func unwritableFolderIsAnError() async throws {
-        let error = try #require(throws: SQLiteError.self) {
+        #expect(throws: SystemError(call: "open", path: "/nonexistent-folder/test.db-gate", code: ENOENT)) {
             _ = try WriteGate(databasePath: "/nonexistent-folder/test.db")
         }
-        #expect(error.message.contains("/nonexistent-folder/test.db-gate"))
     }
 }
 

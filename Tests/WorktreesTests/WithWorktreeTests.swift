@@ -110,3 +110,31 @@ struct WithWorktreeTests {
         }
     }
 }
+
+/// A worktree whose lease ends under its holder is taken from the holder's body.
+@Suite("withWorktree when the lease is lost")
+struct LostWorktreeLeaseTests {
+    @Test("a TTL lease released from outside cancels the body, and withWorktree throws leaseLost")
+    func releasedFromOutside() async throws {
+        try await withWorktreeFixture { fixture in
+            let pool = try await fixture.makePool()
+            let body = WaitingBody()
+            let call = Task {
+                try await withDeadline(.seconds(120)) {
+                    try await pool.withWorktree(holder: "h", ttl: .seconds(1)) { _ in await body.run() }
+                }
+            }
+            await body.started()
+            let lease = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
+            // Another connection, as another process would, ends the lease: a forced release.
+            let other = try SQLiteLedger(path: fixture.outside("pool.db"))
+            _ = try await other.release(lease.token, resetBy: nil)
+
+            await #expect(throws: PoolError.leaseLost(lease.token)) { try await call.value }
+            #expect(body.endedByCancellation == true)
+            #expect(try await fixture.ledger.lease(pool: "wt", holder: "h") == nil)
+            // Left dirty by the outside release; the lost holder did not reset it behind the next one's back.
+            #expect(try await fixture.slots().map(\.state) == [.dirty])
+        }
+    }
+}

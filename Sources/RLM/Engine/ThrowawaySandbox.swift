@@ -1,6 +1,7 @@
 import Foundation
 import PoolCore
 import Sandbox
+import SheshaSystem
 
 /// A sandbox for one query when the engine has no pool: started in a fresh temporary folder, stopped and
 /// removed afterwards. It goes through a one-slot pool in a private ledger inside that folder, so it is
@@ -22,7 +23,7 @@ struct ThrowawaySandbox {
             (URL(filePath: parent).appending(path: "shesha-rlm-XXXXXX").path(percentEncoded: false)).utf8CString
         )
         guard let made = mkdtemp(&template) else {
-            throw PoolError.system(operation: "make a sandbox folder in \(parent)", errno: errno)
+            throw SystemError.last("mkdtemp", path: parent)
         }
         let folder = String(cString: made)
         do {

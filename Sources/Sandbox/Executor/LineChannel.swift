@@ -1,4 +1,5 @@
 import Foundation
+import SheshaSystem
 
 /// A connected Unix stream socket, read and written as lines, every call bounded by a `Deadline`. The
 /// socket is non-blocking; waiting happens in poll(2), so no call outlives its deadline.
@@ -48,7 +49,7 @@ final class LineChannel: @unchecked Sendable {
             // ENOENT: the runner has not bound yet; ECONNREFUSED: it has not listened yet, or died;
             // EAGAIN: its backlog is full while it serves another connection.
             guard [ENOENT, ECONNREFUSED, EAGAIN].contains(failure), deadline.pollMilliseconds != nil else {
-                throw .cannotConnect(socket: path, reason: String(cString: strerror(failure)))
+                throw .cannotConnect(socket: path, reason: SystemError(call: "connect", code: failure).reason)
             }
             usleep(10_000)
         }

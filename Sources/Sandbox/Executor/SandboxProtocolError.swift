@@ -1,4 +1,5 @@
 public import Foundation
+import SheshaSystem
 
 /// Why the host stopped talking to a sandbox's runner. Every case but `cannotConnect` and `leaseEnded`
 /// leaves the `ContainerExecutor` unusable: its sandbox can no longer be trusted to be in step, so it is
@@ -64,7 +65,7 @@ extension SandboxProtocolError: CustomStringConvertible, LocalizedError {
         case .timedOut(let operation, let after):
             return "the sandbox's runner did not finish \(operation) within \(after)"
         case .socketFailure(let operation, let errno):
-            return "\(operation) on the sandbox's socket failed: \(String(cString: strerror(errno)))"
+            return "the sandbox's socket: \(SystemError(call: operation, code: errno))"
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PoolCore
+import SheshaSystem
 
 /// A container engine, podman or docker: the runner in a container of an image with python3, with no
 /// network, a read-only root, no capabilities, no-new-privileges, memory and process limits, a non-root
@@ -213,8 +214,8 @@ public struct ContainerEngineIsolation: SandboxIsolation {
         guard SandboxUser.hostIsRoot else { return }
         guard chown(layout.box, SandboxUser.unprivileged, SandboxUser.unprivileged) == 0 else {
             throw SandboxStartFailed(
-                message:
-                    "cannot hand \(layout.box) to uid \(SandboxUser.unprivileged): \(String(cString: strerror(errno)))"
+                message: "cannot hand \(layout.box) to uid \(SandboxUser.unprivileged): "
+                    + "\(SystemError.last("chown", path: layout.box))"
             )
         }
     }

@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import PoolCore
+import SheshaSystem
 
 /// Starts a program that outlives the caller: in a session of its own (so no terminal signal reaches it and
 /// its process group can be killed as one), with stdin from /dev/null and its output appended to a log file.
@@ -46,7 +47,8 @@ enum DetachedProcess {
         var pid: pid_t = 0
         let failure = posix_spawn(&pid, arguments[0], &actions, &attributes.raw, &argv, &envp)
         guard failure == 0 else {
-            throw SandboxStartFailed(message: "cannot start \(arguments[0]): \(String(cString: strerror(failure)))")
+            let cause = SystemError(call: "posix_spawn", path: arguments[0], code: failure)
+            throw SandboxStartFailed(message: "cannot start the sandbox: \(cause)")
         }
         let child = pid
         // Without a reaper, a sandbox that ends while this process runs stays a zombie, and its pid looks taken.

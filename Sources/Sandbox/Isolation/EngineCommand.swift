@@ -1,6 +1,7 @@
 import CLinux
 public import Foundation
 import PoolCore
+import SheshaSystem
 
 /// One container engine CLI (podman or docker) with the global flags every call needs.
 struct EngineCommand: Sendable {
@@ -69,7 +70,7 @@ struct EngineCommand: Sendable {
             throw EngineCommandFailed(
                 command: arguments.joined(separator: " "),
                 status: 127,
-                message: "cannot start it: \(String(cString: strerror(failure)))"
+                message: "cannot start it: \(SystemError(call: "posix_spawn", path: arguments[0], code: failure))"
             )
         }
         // waitpid blocks, so it runs on a thread of its own rather than a cooperative one.
@@ -107,7 +108,7 @@ private final class UnlinkedFile {
             throw EngineCommandFailed(
                 command: "mkstemp",
                 status: 1,
-                message: "cannot make a temporary file: \(String(cString: strerror(errno)))"
+                message: "cannot make a temporary file: \(SystemError.last("mkstemp", path: NSTemporaryDirectory()))"
             )
         }
         unlink(template)

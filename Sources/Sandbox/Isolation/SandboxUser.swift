@@ -1,5 +1,6 @@
 import Foundation
 import PoolCore
+import SheshaSystem
 
 /// Who the sandbox runs as on the host. A host running as root hands the sandbox to an unprivileged user,
 /// since the kernel exempts root from the process limit; any other host user keeps its own identity.
@@ -20,7 +21,8 @@ enum SandboxUser {
         guard hostIsRoot else { return }
         guard chown(layout.box, unprivileged, unprivileged) == 0 else {
             throw SandboxStartFailed(
-                message: "cannot hand \(layout.box) to uid \(unprivileged): \(String(cString: strerror(errno)))"
+                message: "cannot hand \(layout.box) to uid \(unprivileged): "
+                    + "\(SystemError.last("chown", path: layout.box))"
             )
         }
     }

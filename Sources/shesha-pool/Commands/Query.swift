@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import SheshaCommandLine
+import SheshaSystem
 
 extension SheshaPool {
     /// `query` is the program `shesha-pool-query` beside this one: its HTTP client links libcurl and some
@@ -29,7 +30,7 @@ extension SheshaPool {
             }
             var argv = ([helper] + arguments).map { strdup($0) } + [nil]
             execv(helper, &argv)
-            Console.error("cannot run \(helper): \(String(cString: strerror(errno)))")
+            Console.error("cannot run \(helper): \(SystemError.last("execv", path: helper))")
             Glibc.exit(ExitCodes.unavailable)
         }
     }

@@ -13,6 +13,11 @@ extension SheshaPool {
                 forwarded; the slot is released whatever happens. If `run` itself is killed, the command \
                 is killed too and the slot is reclaimed by the next process that needs one.
                   shesha-pool run --holder ci-7 -- make test
+
+                With --ttl the lease is renewed while the command runs. If it is lost all the same (released \
+                with --force, or expired while this host was stalled), the command is stopped (SIGTERM, then \
+                SIGKILL after 10 s; its whole process group if it leads one) and `run` exits 75.
+                  shesha-pool run --holder ci-7 --ttl 5m -- make test
                 """
         )
 
@@ -24,11 +29,25 @@ extension SheshaPool {
         @Option(help: ArgumentHelp("Wait this long if every slot is taken (e.g. 5m).", valueName: "duration"))
         var wait: HumanDuration?
 
+        @Option(
+            help: ArgumentHelp(
+                "End the lease this long after its last renewal if run stops renewing it (e.g. 5m).",
+                valueName: "duration"
+            )
+        )
+        var ttl: HumanDuration?
+
+        /// How long a command stopped for a lost lease gets between SIGTERM and SIGKILL.
+        static let stopGrace = Duration.seconds(10)
+
         @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
         var command: [String] = []
 
         func validate() throws {
             try validateHolder(holder)
+            if let ttl, ttl.duration < .seconds(1) {
+                throw ValidationError("--ttl must be at least 1s (got \(ttl))")
+            }
             guard !command.isEmpty else {
                 throw ValidationError("give the command to run after --, e.g. `shesha-pool run --holder ci-7 -- make test`")
             }
@@ -44,11 +63,13 @@ extension SheshaPool {
                 )
             }
             // This process owns the lease: if it dies, the lease ends and its command dies with it.
-            let lease = try await pool.acquire(holder: holder, wait: wait?.duration, owner: .current)
+            let lease = try await pool.acquire(
+                holder: holder, wait: wait?.duration, ttl: ttl?.duration, owner: .current
+            )
             let status: Int32
             do {
-                status = try ChildLauncher.run(
-                    command,
+                let command = try await ChildLauncher.start(
+                    self.command,
                     in: lease.path,
                     environment: [
                         "SHESHA_POOL_SLOT": lease.slotName,
@@ -56,6 +77,16 @@ extension SheshaPool {
                         "SHESHA_POOL_TOKEN": String(lease.token.rawValue),
                     ]
                 )
+                // A lost lease cancels the wait, which stops the command.
+                status = try await pool.withRenewal(of: lease, ttl: ttl?.duration) {
+                    await command.exitStatus(stoppingAfterCancellationWithin: Self.stopGrace)
+                }
+            } catch PoolError.leaseLost(let token) where token == lease.token {
+                Console.error(
+                    "the lease \(token) on \(lease.slotName) was lost while the command ran (released by another "
+                        + "process, or expired), so the command was stopped; run it again on a new lease"
+                )
+                throw ExitCode(ExitCodes.temporaryFailure)
             } catch {
                 try? await pool.release(lease)
                 throw error
