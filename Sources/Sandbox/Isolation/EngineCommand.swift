@@ -2,6 +2,7 @@ import CLinux
 public import Foundation
 import PoolCore
 import SheshaSystem
+import Synchronization
 
 /// One container engine CLI (podman or docker) with the global flags every call needs.
 struct EngineCommand: Sendable {
@@ -10,15 +11,20 @@ struct EngineCommand: Sendable {
     /// Flags placed before the subcommand (podman's runtime, cgroup manager and storage driver).
     var globalFlags: [String]
 
+    /// How long one engine call may take: starting a sandbox from a local image takes a second or two, and
+    /// a call that hangs (a storage lock held by a dead engine, a registry that never answers) must not
+    /// hold its slot, and a place under the pool's maximum, for ever.
+    static let timeout: Duration = .seconds(300)
+
     /// The CLI's path, or nil when it is not installed.
     var executable: String? { CommandRunner.find(engine) }
 
     /// Runs `<engine> <global flags> <arguments>` to completion.
-    func run(_ arguments: [String]) async throws -> EngineResult {
+    func run(_ arguments: [String], timeout: Duration = Self.timeout) async throws -> EngineResult {
         guard let executable else {
             throw EngineCommandFailed(command: engine, status: 127, message: "\(engine) is not installed")
         }
-        return try await Self.spawnAndWait([executable] + globalFlags + arguments)
+        return try await Self.spawnAndWait([executable] + globalFlags + arguments, timeout: timeout)
     }
 
     /// Runs it and returns its stdout, or throws with its first error line when it fails.
@@ -48,7 +54,7 @@ struct EngineCommand: Sendable {
     /// Runs a program with its output in unlinked temporary files and none of our other descriptors.
     /// podman hands every descriptor it inherits on to conmon, which outlives the call (it stays with the
     /// container): a pipe of ours, or of another thread's child, would then never reach end-of-file.
-    static func spawnAndWait(_ arguments: [String]) async throws -> EngineResult {
+    static func spawnAndWait(_ arguments: [String], timeout: Duration) async throws -> EngineResult {
         let output = try UnlinkedFile()
         let errors = try UnlinkedFile()
         var actions = posix_spawn_file_actions_t()
@@ -73,19 +79,56 @@ struct EngineCommand: Sendable {
                 message: "cannot start it: \(SystemError(call: "posix_spawn", path: arguments[0], code: failure))"
             )
         }
-        // waitpid blocks, so it runs on a thread of its own rather than a cooperative one.
-        let child = pid
-        let status = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var status: Int32 = 0
-                while waitpid(child, &status, 0) == -1 && errno == EINTR {}
-                continuation.resume(returning: status)
-            }
+        let status = await Self.wait(for: pid, timeout: timeout)
+        guard let status else {
+            throw EngineCommandFailed(
+                command: arguments.joined(separator: " "),
+                status: 124,
+                message: "it did not end within \(timeout), so it was stopped (SIGTERM, then SIGKILL)"
+            )
         }
         // Exited: the code is in bits 8-15; killed: the signal is in bits 0-6, reported as 128 + signal.
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return EngineResult(status: code, stdout: try output.contents(), stderr: try errors.contents())
     }
+}
+
+extension EngineCommand {
+    /// Waits for `pid` to end and reaps it; past `timeout` it gets SIGTERM, then SIGKILL 5 s later, and the
+    /// result is nil. The child is reaped only after the timer can no longer signal it, so a signal never
+    /// reaches another process that took its pid.
+    static func wait(for pid: pid_t, timeout: Duration) async -> Int32? {
+        let ended = EndedFlag()
+        // Whether the timer signalled the child: then it did not end by itself in time.
+        let timer = Task.detached {
+            var signalled = false
+            for (pause, signal) in [(timeout, SIGTERM), (Duration.seconds(5), SIGKILL)] {
+                guard (try? await Task.sleep(for: pause)) != nil else { break }
+                guard ended.state.withLock({ isEnded in isEnded ? false : kill(pid, signal) == 0 }) else { break }
+                signalled = true
+            }
+            return signalled
+        }
+        // waitid blocks, so it runs on a thread of its own rather than a cooperative one.
+        let status = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var info = siginfo_t()
+                // Ended but not reaped (WNOWAIT): the pid stays ours until the timer knows.
+                while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+                ended.state.withLock { $0 = true }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                continuation.resume(returning: status)
+            }
+        }
+        timer.cancel()
+        return await timer.value ? nil : status
+    }
+}
+
+/// Whether a child has ended, shared by its waiter and its timer.
+private final class EndedFlag: Sendable {
+    let state = Mutex(false)
 }
 
 /// What an engine command printed and how it ended.
