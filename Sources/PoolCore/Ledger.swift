@@ -122,8 +122,9 @@ public struct PoolUsage: Hashable, Sendable {
 public enum DestroySelection: Hashable, Sendable {
     /// Up to `count` idle slots, least recently used first.
     case leastRecentlyUsedIdle(count: Int)
-    /// Idle slots created before `createdBefore` or unused since `unusedSince`, and broken slots.
-    case retire(createdBefore: Timestamp?, unusedSince: Timestamp?, includeBroken: Bool)
+    /// Idle slots created longer than `olderThan` ago or unused for longer than `unusedFor`, and broken
+    /// slots. Durations, not instants: the ledger measures them from the time of its own transaction.
+    case retire(olderThan: Duration?, unusedFor: Duration?, includeBroken: Bool)
     /// Every slot not leased and not being worked on by a live process.
     case allUnleased
     /// These slots, if they are idle, dirty or broken.

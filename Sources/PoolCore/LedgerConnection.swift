@@ -27,6 +27,10 @@ final class LedgerConnection: Sendable {
     /// as it likes and starve the others, a lease's renewal timer among them (seen: a TTL lapsed on a loaded
     /// machine). So inline calls give way to other tasks once a millisecond.
     private let givingWay = Throttle(every: .milliseconds(1))
+    /// Write transactions that found the lock or the connection taken and had to wait their turn.
+    private let waitedWrites = Atomic<Int>(0)
+
+    var writesThatWaited: Int { waitedWrites.load(ordering: .acquiring) }
 
     /// Opened at the first write, so that a command that only reads (or fails first) leaves no gate file.
     private enum GateState {
@@ -63,6 +67,9 @@ final class LedgerConnection: Sendable {
                 await Task.yield()
             }
             return result
+        }
+        if transaction == .write {
+            waitedWrites.add(1, ordering: .releasing)
         }
         // The caller stays suspended until the queue has run the body, and the queue lets go of the body
         // before it resumes the caller, so the body does not outlive this call.

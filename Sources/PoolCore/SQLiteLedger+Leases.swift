@@ -4,8 +4,8 @@ extension SQLiteLedger {
     public func acquire(_ request: AcquireRequest) async throws -> AcquireOutcome {
         try Names.validate(request.holder, kind: "holder")
         try Self.validateTTL(request.ttl)
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, request.pool)
             var orphans: [Slot] = []
             var hasReclaimed = false
@@ -201,8 +201,8 @@ extension SQLiteLedger {
     }
 
     public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws {
-        let now = clock.now()
         try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let removed = try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, holder])
             if removed > 0 && timedOut {
@@ -215,8 +215,8 @@ extension SQLiteLedger {
 
     public func renew(_ token: FencingToken, ttl: Duration) async throws -> Lease {
         try Self.validateTTL(ttl)
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             guard let lease = try lease(db, token: token), lease.expiresAt.map({ $0 > now }) ?? true else {
                 throw PoolError.leaseLost(token)
             }
@@ -231,8 +231,8 @@ extension SQLiteLedger {
     }
 
     public func release(_ token: FencingToken, resetBy worker: ProcessIdentity?) async throws -> Slot {
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             guard let lease = try lease(db, token: token) else {
                 throw PoolError.leaseLost(token)
             }

@@ -6,9 +6,9 @@ extension SQLiteLedger {
     static let waiterExpiry: Duration = .seconds(60)
 
     public func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport {
-        let now = clock.now()
         return try await write { db in
-            try reclaimLocked(db, pool: poolRow(db, pool), worker: worker, now: now)
+            let now = clock.now()
+            return try reclaimLocked(db, pool: poolRow(db, pool), worker: worker, now: now)
         }
     }
 
@@ -88,8 +88,8 @@ extension SQLiteLedger {
     }
 
     public func inspect(pool: String) async throws -> LedgerFindings {
-        let now = clock.now()
         return try await read { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let leases = try leases(db, poolID: pool.id)
             let stuck = try db.query(

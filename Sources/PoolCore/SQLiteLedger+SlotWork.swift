@@ -11,8 +11,8 @@ extension SQLiteLedger {
         guard count >= 0 else {
             throw PoolError.invalidArgument("the number of slots must not be negative (got \(count))")
         }
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let size = try usage(db, pool: pool, holder: "").size
             let allowed = beyondMaximum ? count : min(count, max(0, pool.definition.maxSize - size))
@@ -108,16 +108,16 @@ extension SQLiteLedger {
     }
 
     public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws {
-        let now = clock.now()
         try await write { db in
+            let now = clock.now()
             let poolID = try markReady(db, slot, from: .creating, worker: worker, now: now)
             try recordEvent(db, poolID: poolID, kind: .create, slotName: slot.name, duration: duration, at: now)
         }
     }
 
     public func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws {
-        let now = clock.now()
         try await write { db in
+            let now = clock.now()
             try requireOwnedWork(db, slot, state: .creating, worker: worker)
             let poolID = try poolID(db, of: slot)
             try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot could not be made: \(error)", at: now)
@@ -131,8 +131,8 @@ extension SQLiteLedger {
     }
 
     public func claimForReset(slotID: Int64, worker: ProcessIdentity) async throws -> Slot? {
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             guard let slot = try slot(db, id: slotID), slot.state == .dirty else { return nil }
             try setState(db, slotID: slotID, to: .resetting, worker: worker, at: now)
             return try self.slot(db, id: slotID)
@@ -140,8 +140,8 @@ extension SQLiteLedger {
     }
 
     public func claimIdleForReset(pool: String, worker: ProcessIdentity) async throws -> [Slot] {
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let ids = try db.query("SELECT id FROM slot WHERE pool_id = ? AND state = 'idle' ORDER BY id", [pool.id]) {
                 $0.int64(0)
@@ -154,8 +154,8 @@ extension SQLiteLedger {
     }
 
     public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws {
-        let now = clock.now()
         try await write { db in
+            let now = clock.now()
             guard let error else {
                 let poolID = try markReady(db, slot, from: .resetting, worker: worker, now: now)
                 try recordEvent(db, poolID: poolID, kind: .reset, slotName: slot.name, duration: duration, at: now)
@@ -175,8 +175,8 @@ extension SQLiteLedger {
         selection: DestroySelection,
         worker: ProcessIdentity
     ) async throws -> [Slot] {
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let ids: [Int64]
             switch selection {
@@ -188,7 +188,7 @@ extension SQLiteLedger {
                     """,
                     [pool.id, max(0, count)]
                 ) { $0.int64(0) }
-            case .retire(let createdBefore, let unusedSince, let includeBroken):
+            case .retire(let olderThan, let unusedFor, let includeBroken):
                 ids = try db.query(
                     """
                     SELECT id FROM slot WHERE pool_id = ?1 AND (
@@ -197,8 +197,8 @@ extension SQLiteLedger {
                     ORDER BY id
                     """,
                     [
-                        pool.id, createdBefore?.microsecondsSince1970, unusedSince?.microsecondsSince1970,
-                        includeBroken,
+                        pool.id, olderThan.map { (now.microsecondsSince1970 - $0.microseconds) },
+                        unusedFor.map { (now.microsecondsSince1970 - $0.microseconds) }, includeBroken,
                     ]
                 ) { $0.int64(0) }
             case .slots(let wanted):
@@ -226,8 +226,8 @@ extension SQLiteLedger {
     }
 
     public func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) async throws {
-        let now = clock.now()
         try await write { db in
+            let now = clock.now()
             try requireOwnedWork(db, slot, state: .destroying, worker: worker)
             let poolID = try poolID(db, of: slot)
             if let error {

@@ -32,6 +32,10 @@ public final class SQLiteLedger: Ledger {
         try EmbeddedMigrations.files.map { try Migration(fileName: $0.name, sql: $0.sql) }
     }
 
+    /// How many of this ledger's write transactions found the database's write lock (or this connection)
+    /// taken and waited for it: lets a test know that a call is queued behind another writer.
+    public var writesThatWaited: Int { connection.writesThatWaited }
+
     /// Runs `body` in one write transaction.
     func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
         try await connection.write(body)
@@ -67,8 +71,8 @@ public final class SQLiteLedger: Ledger {
                 "the slot folder must be an absolute path other than / (got '\(definition.slotFolder)')"
             )
         }
-        let now = clock.now()
         try await write { db in
+            let now = clock.now()
             if try db.scalarInt("SELECT id FROM pool WHERE name = ?", [definition.name]) != nil {
                 throw PoolError.poolExists(definition.name)
             }
