@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         .target(
             name: "SheshaSQLite",
-            dependencies: ["CSQLite"]
+            dependencies: ["CSQLite", "CLinux"]
         ),
         // Turns Migrations/*.sql into Swift source at build time, so the binary never reads the source tree.
         .executableTarget(name: "MigrationEmbedder"),

@@ -37,6 +37,17 @@ public protocol Ledger: Sendable {
     /// Ends a removal: the row is deleted, or the slot is broken with `error` if the resource remains.
     func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) async throws
 
+    /// A mark of the ledger's state now, for `waitForChange`; nil if this ledger cannot wake waiters (they
+    /// then ask again on a timer).
+    func changeMark() -> ChangeMark?
+    /// Sleeps until a transaction that may serve a waiter commits after `mark` was taken (a release, a
+    /// finished creation or reset, a removal, a reclaim, a waiter leaving the queue), or until `timeout`
+    /// has passed. Returns whether such a change came. Throws `CancellationError` if the task is cancelled.
+    func waitForChange(after mark: ChangeMark, timeout: Duration) async throws -> Bool
+    /// Read-only, so cheap for many waiters: whether an acquire by `holder` could be served now, in its
+    /// place in the queue. Dead holders and dead waiters ahead are not judged here; `acquire` reclaims them.
+    func couldServe(pool: String, holder: String) async throws -> Bool
+
     /// Ends leases of dead owners and expired TTLs, and recovers slots whose worker died. Slots that must
     /// be removed come back claimed by `worker`, to be destroyed by the caller.
     func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport
@@ -104,10 +115,26 @@ public struct AcquireOutcome: Sendable {
     public var grant: Grant
     /// Slots found abandoned while looking, now claimed for removal by the caller.
     public var orphans: [Slot]
+    /// Whether the transaction made room that another queued waiter may take.
+    var wakesWaiters: Bool
 
     public init(grant: Grant, orphans: [Slot]) {
+        self.init(grant: grant, orphans: orphans, wakesWaiters: false)
+    }
+
+    init(grant: Grant, orphans: [Slot], wakesWaiters: Bool) {
         self.grant = grant
         self.orphans = orphans
+        self.wakesWaiters = wakesWaiters
+    }
+}
+
+/// What `Ledger.changeMark` returns: the ledger's count of announced changes at one moment.
+public struct ChangeMark: Hashable, Sendable {
+    public var count: UInt32
+
+    public init(count: UInt32) {
+        self.count = count
     }
 }
 
@@ -138,6 +165,11 @@ public struct ReclaimReport: Sendable {
     public var recoveredSlots: [Slot]
     /// Slots claimed by the caller for removal (their creator or destroyer died).
     public var orphans: [Slot]
+    /// Queued waiters dropped because their process died or stopped asking.
+    var droppedWaiters = 0
+
+    /// Whether a queued waiter may now be served (a lease ended, a slot is dirty again, the queue moved).
+    var madeRoom: Bool { !reclaimedLeases.isEmpty || !recoveredSlots.isEmpty || droppedWaiters > 0 }
 
     public init(reclaimedLeases: [Lease] = [], recoveredSlots: [Slot] = [], orphans: [Slot] = []) {
         self.reclaimedLeases = reclaimedLeases

@@ -44,12 +44,17 @@ final class LedgerConnection: Sendable {
         self.checkpointer = Checkpointer(path: connection.path)
     }
 
-    func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await run(.write, body)
+    /// Runs `body` in a write transaction. If `announces` says so of its result, the commit is announced
+    /// on the gate's wake-up word, to wake processes waiting for a slot.
+    func write<T: Sendable>(
+        announces: @escaping @Sendable (T) -> Bool = { _ in false },
+        _ body: @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await run(.write, announces, body)
     }
 
     func read<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await run(.read, body)
+        try await run(.read, { _ in false }, body)
     }
 
     private enum Transaction {
@@ -61,8 +66,12 @@ final class LedgerConnection: Sendable {
         case wait
     }
 
-    private func run<T: Sendable>(_ transaction: Transaction, _ body: @Sendable (Connection) throws -> T) async throws -> T {
-        if case .done(let result) = try attemptInline(transaction, body) {
+    private func run<T: Sendable>(
+        _ transaction: Transaction,
+        _ announces: @escaping @Sendable (T) -> Bool,
+        _ body: @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        if case .done(let result) = try attemptInline(transaction, announces, body) {
             if givingWay.isDue() {
                 await Task.yield()
             }
@@ -83,7 +92,11 @@ final class LedgerConnection: Sendable {
                             let holdsGate = gate?.lock(timeout: self.connection.busyPolicy.timeout) ?? false
                             // A gate not taken in time is passed by: SQLite's lock still decides.
                             defer { if holdsGate { gate?.unlock() } }
-                            return try self.runLocked(transaction, handOff.take())
+                            let result = try self.runLocked(transaction, handOff.take())
+                            if announces(result) {
+                                gate?.announceChange()
+                            }
+                            return result
                         }
                     }
                     continuation.resume(with: result)
@@ -97,6 +110,7 @@ final class LedgerConnection: Sendable {
     /// database, so running it again on the queue is safe.
     private func attemptInline<T: Sendable>(
         _ transaction: Transaction,
+        _ announces: (T) -> Bool,
         _ body: @Sendable (Connection) throws -> T
     ) throws -> Attempt<T> {
         let attempt: Attempt<T>? = try lock.withLockIfAvailable { _ in
@@ -106,7 +120,11 @@ final class LedgerConnection: Sendable {
             }
             defer { gate?.unlock() }
             do {
-                return .done(try connection.withoutBusyWaiting { try runLocked(transaction, body) })
+                let result = try connection.withoutBusyWaiting { try runLocked(transaction, body) }
+                if announces(result) {
+                    gate?.announceChange()
+                }
+                return .done(result)
             } catch let error as SQLiteError where ResultCode.SQLITE_BUSY ~= error.code {
                 return .wait
             }

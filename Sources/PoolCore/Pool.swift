@@ -10,6 +10,7 @@ public final class Pool: Sendable {
     let logger: Logger
     /// This process: the one doing any creation, reset or removal.
     let worker: ProcessIdentity
+    let waitStrategy: WaitStrategy
 
     /// How long `acquire` waits under the `wait` policy when the caller names no limit.
     public static let defaultWaitTimeout: Duration = .seconds(300)
@@ -19,7 +20,8 @@ public final class Pool: Sendable {
         ledger: any Ledger,
         backend: any ResourceBackend,
         clock: any WallClock = SystemWallClock(),
-        logger: Logger = Logger(label: "shesha-pool")
+        logger: Logger = Logger(label: "shesha-pool"),
+        waitStrategy: WaitStrategy = .standard
     ) {
         self.name = name
         self.ledger = ledger
@@ -27,6 +29,7 @@ public final class Pool: Sendable {
         self.clock = clock
         self.logger = logger
         self.worker = .current
+        self.waitStrategy = waitStrategy
     }
 
     /// Leases a slot to `holder`, preparing it first if needed. Acquiring again with the same holder
@@ -49,8 +52,12 @@ public final class Pool: Sendable {
             pool: name, holder: holder, owner: owner, worker: worker, ttl: ttl, requestedAt: requestedAt,
             willWait: wait.map { $0 > .zero }
         )
+        let limit = wait ?? Self.defaultWaitTimeout
         var pause = Duration.milliseconds(1)
         while true {
+            // Taken before the try, so that a release committed after it looked ends the sleep at once.
+            let mark = waitStrategy == .poll ? nil : ledger.changeMark()
+            var isQueued = false
             let outcome = try await ledger.acquire(request)
             await destroy(outcome.orphans)
             switch outcome.grant {
@@ -68,26 +75,34 @@ public final class Pool: Sendable {
             case .inProgress:
                 // Another live process is preparing this holder's slot: wait for it, within the limit.
                 break
-            case .exhausted(let usage, let isQueued):
-                guard isQueued else {
+            case .exhausted(let usage, let queued):
+                guard queued else {
                     throw PoolError.exhausted(
                         pool: name, leased: usage.leased, size: usage.size, maxSize: usage.maxSize
                     )
                 }
+                isQueued = true
             }
             let waited = ContinuousClock.now - started
-            if waited >= wait ?? Self.defaultWaitTimeout {
+            if waited >= limit {
                 try await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: true)
                 throw PoolError.waitTimedOut(pool: name, waited: waited)
             }
             do {
-                try await Task.sleep(for: pause)
+                if case .wakeUp(let safetyPoll) = waitStrategy, let mark {
+                    try await sleepUntilServable(
+                        holder: holder, after: mark, isQueued: isQueued, safetyPoll: safetyPoll,
+                        deadline: started + limit
+                    )
+                } else {
+                    try await Task.sleep(for: pause)
+                    // Poll often at first (slots are usually held briefly), then settle at a modest rate.
+                    pause = min(pause * 2, .milliseconds(20))
+                }
             } catch {
                 try? await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: false)
                 throw error
             }
-            // Poll often at first (slots are usually held briefly), then settle at a modest rate.
-            pause = min(pause * 2, .milliseconds(20))
         }
     }
 

@@ -6,7 +6,7 @@ extension SQLiteLedger {
     static let waiterExpiry: Duration = .seconds(60)
 
     public func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport {
-        return try await write { db in
+        return try await write(announces: \.madeRoom) { db in
             let now = clock.now()
             return try reclaimLocked(db, pool: poolRow(db, pool), worker: worker, now: now)
         }
@@ -83,6 +83,7 @@ extension SQLiteLedger {
         }
         for waiter in waiters where !waiter.process.isRunning || now - waiter.seenAt > Self.waiterExpiry {
             try db.execute("DELETE FROM waiter WHERE id = ?", [waiter.id])
+            report.droppedWaiters += 1
         }
         return report
     }

@@ -108,7 +108,7 @@ extension SQLiteLedger {
     }
 
     public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws {
-        try await write { db in
+        try await write(announces: { _ in true }) { db in
             let now = clock.now()
             let poolID = try markReady(db, slot, from: .creating, worker: worker, now: now)
             try recordEvent(db, poolID: poolID, kind: .create, slotName: slot.name, duration: duration, at: now)
@@ -116,7 +116,8 @@ extension SQLiteLedger {
     }
 
     public func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws {
-        try await write { db in
+        // Room below the maximum, or a holder who must ask again.
+        try await write(announces: { _ in true }) { db in
             let now = clock.now()
             try requireOwnedWork(db, slot, state: .creating, worker: worker)
             let poolID = try poolID(db, of: slot)
@@ -154,7 +155,7 @@ extension SQLiteLedger {
     }
 
     public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws {
-        try await write { db in
+        try await write(announces: { _ in true }) { db in
             let now = clock.now()
             guard let error else {
                 let poolID = try markReady(db, slot, from: .resetting, worker: worker, now: now)
@@ -226,7 +227,7 @@ extension SQLiteLedger {
     }
 
     public func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) async throws {
-        try await write { db in
+        try await write(announces: { _ in true }) { db in
             let now = clock.now()
             try requireOwnedWork(db, slot, state: .destroying, worker: worker)
             let poolID = try poolID(db, of: slot)

@@ -7,6 +7,7 @@ public import SheshaSQLite
 public final class SQLiteLedger: Ledger {
     private let connection: LedgerConnection
     let clock: any WallClock
+    let wakeUpGate: WakeUpGate
     public let path: String
 
     /// Opens (creating it if needed, with owner-only permissions) and migrates the database at `path`.
@@ -23,6 +24,7 @@ public final class SQLiteLedger: Ledger {
         let connection = try Connection(path: path, busyPolicy: busyPolicy)
         try Migrator(Self.embeddedMigrations()).migrate(connection)
         self.connection = LedgerConnection(connection, usesWriteGate: writeGate)
+        self.wakeUpGate = WakeUpGate(databasePath: connection.path, isEnabled: writeGate)
         self.clock = clock
         self.path = path
     }
@@ -36,9 +38,13 @@ public final class SQLiteLedger: Ledger {
     /// taken and waited for it: lets a test know that a call is queued behind another writer.
     public var writesThatWaited: Int { connection.writesThatWaited }
 
-    /// Runs `body` in one write transaction.
-    func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await connection.write(body)
+    /// Runs `body` in one write transaction. When `announces` says so of its result, processes waiting for
+    /// a slot are woken after the commit.
+    func write<T: Sendable>(
+        announces: @escaping @Sendable (T) -> Bool = { _ in false },
+        _ body: @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await connection.write(announces: announces, body)
     }
 
     /// Runs `body` in one read transaction: one consistent snapshot.

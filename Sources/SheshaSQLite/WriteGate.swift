@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A lock shared by every process that writes one database: a robust, process-shared pthread mutex in a small
@@ -13,7 +14,7 @@ import Glibc
 public final class WriteGate: @unchecked Sendable {
     // Safe to share: the mapping is written only through pthread_mutex_* calls, which are thread- and
     // process-safe, and it stays mapped until deinit, when no caller can hold a reference.
-    private let mapping: UnsafeMutableRawPointer
+    let mapping: UnsafeMutableRawPointer
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     public let path: String
 
