@@ -3,7 +3,14 @@ import Foundation
 // `pool-bench [options]` runs the benchmark; `pool-bench worker ...` is one of its child processes.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
-    if arguments.first == "worker" {
+    if arguments.first == "waiter" {
+        let waiter = try Waiter.parse(Array(arguments.dropFirst()))
+        do {
+            try await waiter.run()
+        } catch {
+            throw BenchError("waiter \(waiter.holder): \(error)")
+        }
+    } else if arguments.first == "worker" {
         let worker = try Worker.parse(Array(arguments.dropFirst()))
         do {
             try await worker.run()
