@@ -4,8 +4,12 @@ public protocol Ledger: Sendable {
     func createPool(_ definition: PoolDefinition) async throws
     func pool(named name: String) async throws -> PoolDefinition
     func poolNames() async throws -> [String]
-    /// Replaces the backend's settings (JSON) of a pool.
-    func updateConfig(pool: String, config: String) async throws
+    /// Replaces the backend's settings (JSON) of a pool with `transform` of the current ones, read and written
+    /// in one transaction so that concurrent changes are all kept. A change bumps the pool's config version
+    /// (see `Slot.configVersion`). `transform` may run more than once and must only compute. Returns the new
+    /// settings.
+    @discardableResult
+    func updateConfig(pool: String, _ transform: @escaping @Sendable (String) throws -> String) async throws -> String
 
     /// Grants, or tells the caller what to do next. See `AcquireOutcome`.
     func acquire(_ request: AcquireRequest) async throws -> AcquireOutcome
@@ -22,8 +26,11 @@ public protocol Ledger: Sendable {
     /// Inserts up to `count` slots in `creating`, named from the pool's sequence. Without
     /// `beyondMaximum`, stops at the pool's maximum size.
     func reserveSlots(pool: String, count: Int, beyondMaximum: Bool, worker: ProcessIdentity) async throws -> [Slot]
-    /// A `creating` slot is ready: idle, or leased if an acquire reserved it for a holder.
-    func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws
+    /// A `creating` slot is ready: idle, or leased if an acquire reserved it for a holder. Unless the pool's
+    /// config changed since `slot` was claimed: then it stays with `worker`, now `resetting`, and is returned
+    /// to be reset to the new config (and `finishReset` again), so no slot goes idle at an old base.
+    @discardableResult
+    func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws -> Slot?
     /// A `creating` slot failed: removed if its remains were cleaned up, else broken (for cleanup).
     func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws
     /// Claims a dirty slot for reset by `worker`. Returns the slot in `resetting`, or nil if it is not dirty.
@@ -31,7 +38,10 @@ public protocol Ledger: Sendable {
     /// Claims every idle slot of the pool for reset by `worker` (after the pool's base moved).
     func claimIdleForReset(pool: String, worker: ProcessIdentity) async throws -> [Slot]
     /// Ends a reset: idle (or leased, for an acquirer's reset) on success, broken with `error` on failure.
-    func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws
+    /// A success under an older config than the pool's returns the slot, still `resetting` by `worker`, to be
+    /// reset again, as `finishCreate` does.
+    @discardableResult
+    func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws -> Slot?
     /// Claims slots for removal by `worker` (moves them to `destroying`).
     func claimForDestroy(pool: String, selection: DestroySelection, worker: ProcessIdentity) async throws -> [Slot]
     /// Ends a removal: the row is deleted, or the slot is broken with `error` if the resource remains.

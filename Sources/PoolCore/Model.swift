@@ -78,6 +78,9 @@ public struct Slot: Hashable, Sendable, Identifiable {
     public var stateChangedAt: Timestamp
     public var lastUsedAt: Timestamp?
     public var useCount: Int
+    /// The pool's config version when this slot was read. Slow work begun on a slot read by its claim (a
+    /// creation or a reset, which follow the config) counts only if the version is unchanged when it ends.
+    public var configVersion: Int64
 }
 
 /// A fencing token: strictly increasing across the whole database, presented with every write made on

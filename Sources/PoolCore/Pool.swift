@@ -193,21 +193,35 @@ public final class Pool: Sendable {
             try await ledger.failCreate(slot, worker: worker, error: "\(error)", cleanedUp: cleanedUp)
             throw error
         }
-        try await ledger.finishCreate(slot, worker: worker, duration: ContinuousClock.now - started)
+        if let again = try await ledger.finishCreate(slot, worker: worker, duration: ContinuousClock.now - started) {
+            // The pool's config changed while the slot was made: bring it to the new one.
+            guard try await reset(again) else {
+                throw PoolError.backendFailed(
+                    slot: slot.name, operation: "reset", message: "the reset to the pool's new config failed"
+                )
+            }
+        }
     }
 
     /// Resets a slot claimed for reset. Returns false if the reset failed (the slot is now broken).
     func reset(_ slot: Slot) async throws -> Bool {
-        let started = ContinuousClock.now
-        var failure: String?
-        do {
-            try await backend.reset(slot)
-        } catch {
-            failure = "\(error)"
-            logger.warning("reset of \(slot.name) failed, marking it broken: \(error)")
+        var slot = slot
+        while true {
+            let started = ContinuousClock.now
+            var failure: String?
+            do {
+                try await backend.reset(slot)
+            } catch {
+                failure = "\(error)"
+                logger.warning("reset of \(slot.name) failed, marking it broken: \(error)")
+            }
+            let again = try await ledger.finishReset(
+                slot, worker: worker, error: failure, duration: ContinuousClock.now - started
+            )
+            // The pool's config changed during the reset (a refresh moved the base): reset to the new one.
+            guard let again else { return failure == nil }
+            slot = again
         }
-        try await ledger.finishReset(slot, worker: worker, error: failure, duration: ContinuousClock.now - started)
-        return failure == nil
     }
 
     /// Destroys slots claimed for removal, recording failures as broken slots.

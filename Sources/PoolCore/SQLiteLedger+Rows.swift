@@ -4,7 +4,8 @@ import SheshaSQLite
 extension SQLiteLedger {
     static let slotColumns = """
         SELECT s.id, p.name, s.number, s.name, s.path, s.state, s.worker_host, s.worker_boot_id, s.worker_pid,
-               s.worker_start_time, s.error, s.created_at, s.state_changed_at, s.last_used_at, s.use_count
+               s.worker_start_time, s.error, s.created_at, s.state_changed_at, s.last_used_at, s.use_count,
+               p.config_version
         FROM slot s JOIN pool p ON p.id = s.pool_id
         """
 
@@ -40,7 +41,8 @@ extension SQLiteLedger {
             createdAt: Timestamp(microsecondsSince1970: row.int64(11)),
             stateChangedAt: Timestamp(microsecondsSince1970: row.int64(12)),
             lastUsedAt: row.optionalInt64(13).map(Timestamp.init(microsecondsSince1970:)),
-            useCount: row.int(14)
+            useCount: row.int(14),
+            configVersion: row.int64(15)
         )
     }
 

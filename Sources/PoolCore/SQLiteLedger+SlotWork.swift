@@ -107,12 +107,36 @@ extension SQLiteLedger {
         return updated.poolID
     }
 
-    public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws {
-        try await write(announces: { _ in true }) { db in
+    @discardableResult
+    public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws -> Slot? {
+        try await write(announces: { $0 == nil }) { db in
             let now = clock.now()
+            if let again = try resetAgainIfConfigChanged(db, slot, from: .creating, worker: worker, now: now) {
+                return again
+            }
             let poolID = try markReady(db, slot, from: .creating, worker: worker, now: now)
             try recordEvent(db, poolID: poolID, kind: .create, slotName: slot.name, duration: duration, at: now)
+            return nil
         }
+    }
+
+    /// A slot whose work began under an older config than the pool's now (a refresh moved the base meanwhile)
+    /// is not made ready: it stays with `worker`, in `resetting`, and is returned to be reset to the new
+    /// config. Nil if the config is unchanged. Throws `workTakenOver` if `worker` no longer owns the work.
+    private func resetAgainIfConfigChanged(
+        _ db: Connection,
+        _ slot: Slot,
+        from state: SlotState,
+        worker: ProcessIdentity,
+        now: Timestamp
+    ) throws -> Slot? {
+        let current = try db.scalarInt(
+            "SELECT p.config_version FROM pool p JOIN slot s ON s.pool_id = p.id WHERE s.id = ?", [slot.id]
+        )
+        guard let current, current != slot.configVersion else { return nil }
+        try requireOwnedWork(db, slot, state: state, worker: worker)
+        try setState(db, slotID: slot.id, to: .resetting, worker: worker, at: now)
+        return try self.slot(db, id: slot.id)
     }
 
     public func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws {
@@ -154,13 +178,19 @@ extension SQLiteLedger {
         }
     }
 
-    public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws {
-        try await write(announces: { _ in true }) { db in
+    @discardableResult
+    public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws
+        -> Slot?
+    {
+        try await write(announces: { $0 == nil }) { db in
             let now = clock.now()
             guard let error else {
+                if let again = try resetAgainIfConfigChanged(db, slot, from: .resetting, worker: worker, now: now) {
+                    return again
+                }
                 let poolID = try markReady(db, slot, from: .resetting, worker: worker, now: now)
                 try recordEvent(db, poolID: poolID, kind: .reset, slotName: slot.name, duration: duration, at: now)
-                return
+                return nil
             }
             try requireOwnedWork(db, slot, state: .resetting, worker: worker)
             // A slot that cannot be reset is never handed out; its would-be holder acquires again.
@@ -168,6 +198,7 @@ extension SQLiteLedger {
             try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot could not be reset: \(error)", at: now)
             try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
             try recordEvent(db, poolID: poolID, kind: .resetFailed, slotName: slot.name, detail: error, at: now)
+            return nil
         }
     }
 

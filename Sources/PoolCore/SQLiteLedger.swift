@@ -111,10 +111,20 @@ public final class SQLiteLedger: Ledger {
         try await read { db in try db.query("SELECT name FROM pool ORDER BY name") { try $0.string(0) } }
     }
 
-    public func updateConfig(pool: String, config: String) async throws {
+    @discardableResult
+    public func updateConfig(
+        pool: String,
+        _ transform: @escaping @Sendable (String) throws -> String
+    ) async throws -> String {
         try await write { db in
             let pool = try poolRow(db, pool)
-            try db.execute("UPDATE pool SET config = ? WHERE id = ?", [config, pool.id])
+            let config = try transform(pool.definition.config)
+            // An unchanged config keeps its version, so work under way need not be redone.
+            try db.execute(
+                "UPDATE pool SET config = ?1, config_version = config_version + (config IS NOT ?1) WHERE id = ?2",
+                [config, pool.id]
+            )
+            return config
         }
     }
 
