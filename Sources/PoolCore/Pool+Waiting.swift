@@ -3,8 +3,8 @@ public enum WaitStrategy: Hashable, Sendable {
     /// Sleep until another process commits something that may serve the waiter (a release, a finished
     /// reset or creation, a removal, a waiter leaving the queue), with a full try at least every
     /// `safetyPoll`: that reclaims the leases of holders that died (a death announces nothing), drops dead
-    /// waiters ahead, and keeps the waiter's place in the queue fresh. Falls back to `poll` when the
-    /// ledger cannot wake waiters.
+    /// waiters ahead, and keeps the waiter's place in the queue fresh (keep it well under the minute after
+    /// which a waiter not seen is dropped). Falls back to `poll` when the ledger cannot wake waiters.
     case wakeUp(safetyPoll: Duration)
     /// Ask again with a write transaction every 1 to 20 ms: the old way, kept for pool-bench's `wait`
     /// section to measure against.
