@@ -102,10 +102,11 @@ struct ConfigVersionTests {
             // Both changes start while the lock is held: a change that read the config before it had
             // the lock would then overwrite the other.
             try other.execute("BEGIN IMMEDIATE")
+            let waitedBefore = (fixture.ledger.writesThatWaited, second.writesThatWaited)
             let first = Task { try await fixture.ledger.updateConfig(pool: "p") { try Self.adding("first", to: $0) } }
             let later = Task { try await second.updateConfig(pool: "p") { try Self.adding("second", to: $0) } }
             let deadline = ContinuousClock.now + .seconds(60)
-            while fixture.ledger.writesThatWaited == 0 || second.writesThatWaited == 0 {
+            while fixture.ledger.writesThatWaited == waitedBefore.0 || second.writesThatWaited == waitedBefore.1 {
                 try #require(ContinuousClock.now < deadline, "the changes never queued behind the lock")
                 await Task.yield()
             }
