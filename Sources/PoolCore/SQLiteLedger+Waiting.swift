@@ -19,9 +19,10 @@ extension SQLiteLedger {
             try await withCheckedThrowingContinuation { continuation in
                 waiter.start(continuation)
                 // The futex wait blocks its thread, so it gets one of its own, not one of Swift's few
-                // cooperative threads. A cancelled wait resumes its caller at once; the thread ends at its
-                // timeout.
-                Self.sleepers.async {
+                // cooperative threads: a serial queue of its own runs on an overcommitting thread, where a
+                // shared concurrent queue would run only as many waits at once as there are cores. A
+                // cancelled wait resumes its caller at once; the thread ends at its timeout.
+                DispatchQueue(label: "shesha-pool.wake-up").async {
                     waiter.finish(.success(gate.waitForChange(from: mark.count, timeout: timeout)))
                 }
             }
@@ -41,9 +42,6 @@ extension SQLiteLedger {
             return usage.waitersAhead < spare
         }
     }
-
-    /// Runs the blocking waits: a queue not bound to the number of cores, so each wait has a thread.
-    private static let sleepers = DispatchQueue(label: "shesha-pool.wake-up", attributes: .concurrent)
 }
 
 /// The gate the waits sleep on, opened at the first wait. It is a second mapping of the same `<db>-gate`

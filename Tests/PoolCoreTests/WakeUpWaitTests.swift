@@ -47,6 +47,15 @@ struct WakeUpWaitTests {
             return try connection.query("SELECT holder FROM waiter ORDER BY id") { try $0.string(0) }
         }
 
+        /// Returns once `count` holders are queued, in any order.
+        func waitUntilQueue(count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while case let queued = try queue(), queued.count < count {
+                try #require(ContinuousClock.now < deadline, "only \(queued.count) of \(count) queued")
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+
         /// Returns once the queue is `holders` (each child records itself in its first acquire).
         func waitUntilQueue(is holders: [String]) async throws {
             let deadline = ContinuousClock.now + .seconds(60)
@@ -87,6 +96,32 @@ struct WakeUpWaitTests {
             #expect(tokens == tokens.sorted(), "served out of order: \(tokens)")
             #expect(tokens.first.map { $0 > held.token.rawValue } == true)
             #expect(try site.queue().isEmpty)
+        }
+    }
+
+    @Test("more waiters than cores in one process each get their turn, woken by releases alone")
+    func manyWaitersInOneProcess() async throws {
+        try await withTemporaryFolder { folder in
+            let site = try await Site(folder: folder)
+            let pool = Pool(
+                name: "stress", ledger: site.pool.ledger, backend: FolderBackend(),
+                waitStrategy: .wakeUp(safetyPoll: .seconds(600))
+            )
+            let held = try await pool.acquire(holder: "holder")
+            let tokens = try await withThrowingTaskGroup(of: FencingToken.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        // Within 60 s only if woken: the safety poll would come after 600.
+                        let lease = try await pool.acquire(holder: "waiter-\(index)", wait: .seconds(60))
+                        try await pool.release(lease)
+                        return lease.token
+                    }
+                }
+                try await site.waitUntilQueue(count: 8)
+                try await pool.release(held)
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(tokens).count == 8)
         }
     }
 
