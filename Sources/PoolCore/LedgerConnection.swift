@@ -12,7 +12,8 @@ import Synchronization
 /// nothing that sleeps or waits for the disk runs on Swift's cooperative threads.
 ///
 /// Write transactions also take the database's `WriteGate`, so that writers of all processes wait their turn
-/// asleep in the kernel, woken one at a time, rather than polling SQLite's lock.
+/// asleep in the kernel, woken one at a time, rather than polling SQLite's lock. A write that frees or makes a
+/// slot also bumps the gate's wake-up word after its commit, waking the processes that wait for a slot.
 final class LedgerConnection: Sendable {
     private let lock: Mutex<Void> = Mutex(())
     private let queue = DispatchQueue(label: "shesha-pool.ledger")
