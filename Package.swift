@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "SheshaSystem"),
         .target(
             name: "SheshaSQLite",
-            dependencies: ["CSQLite", "SheshaSystem"]
+            dependencies: ["CSQLite", "CLinux", "SheshaSystem"]
         ),
         // Turns Migrations/*.sql into Swift source at build time, so the binary never reads the source tree.
         .executableTarget(name: "MigrationEmbedder"),

@@ -6,6 +6,10 @@
 #include <spawn.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
 // glibc 2.29+ has this, but declares it only under _GNU_SOURCE, which Swift's Glibc module does not set.
 extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
@@ -31,6 +35,34 @@ static inline int clinux_set_parent_death_signal(int signal) {
 // poll() can wait for a child's output and its end together.
 static inline int clinux_pidfd_open(pid_t pid) {
     return pidfd_open(pid, 0);
+}
+
+// syscall is variadic too. A futex word shared between processes (a MAP_SHARED file mapping), so not
+// FUTEX_PRIVATE_FLAG. Wait: sleeps while *word == expected, at most `timeout_nanoseconds`; 0 when woken, else -1
+// with errno EAGAIN (the word had already changed), ETIMEDOUT or EINTR.
+static inline int clinux_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_nanoseconds) {
+    struct timespec timeout = {
+        .tv_sec = timeout_nanoseconds / 1000000000, .tv_nsec = timeout_nanoseconds % 1000000000
+    };
+    return (int)syscall(SYS_futex, word, FUTEX_WAIT, expected, &timeout, NULL, 0);
+}
+
+// Wakes up to `count` processes sleeping on `word`; returns how many woke, or -1 with errno.
+static inline int clinux_futex_wake(uint32_t *word, int count) {
+    return (int)syscall(SYS_futex, word, FUTEX_WAKE, count, NULL, NULL, 0);
+}
+
+// Sequentially consistent atomics on a word in shared memory, where Swift's Atomic cannot be placed.
+static inline uint32_t clinux_atomic_load(uint32_t *word) {
+    return __atomic_load_n(word, __ATOMIC_SEQ_CST);
+}
+
+static inline uint32_t clinux_atomic_add(uint32_t *word, uint32_t amount) {
+    return __atomic_add_fetch(word, amount, __ATOMIC_SEQ_CST);
+}
+
+static inline uint32_t clinux_atomic_subtract(uint32_t *word, uint32_t amount) {
+    return __atomic_sub_fetch(word, amount, __ATOMIC_SEQ_CST);
 }
 
 #endif

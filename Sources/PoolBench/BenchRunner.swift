@@ -27,6 +27,7 @@ struct BenchRunner {
             case .startup: report.startup = try StartupBench(options: options, folder: folder).run()
             case .sandbox: report.sandbox = try await SandboxBench(options: options, folder: folder).run()
             case .rlm: report.rlm = try await RLMBench(options: options, folder: folder).run()
+            case .wait: report.wait = try await WaitBench(options: options, folder: folder).run()
             }
         }
         report.machine.loadAverageAfter = MachineInfo.loadAverage

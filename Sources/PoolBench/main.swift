@@ -4,7 +4,14 @@ import Foundation
 // `pool-bench spawn [COUNT]` times the command runner.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
-    if arguments.first == "worker" {
+    if arguments.first == "waiter" {
+        let waiter = try Waiter.parse(Array(arguments.dropFirst()))
+        do {
+            try await waiter.run()
+        } catch {
+            throw BenchError("waiter \(waiter.holder): \(error)")
+        }
+    } else if arguments.first == "worker" {
         let worker = try Worker.parse(Array(arguments.dropFirst()))
         do {
             try await worker.run()

@@ -4,8 +4,12 @@ public protocol Ledger: Sendable {
     func createPool(_ definition: PoolDefinition) async throws
     func pool(named name: String) async throws -> PoolDefinition
     func poolNames() async throws -> [String]
-    /// Replaces the backend's settings (JSON) of a pool.
-    func updateConfig(pool: String, config: String) async throws
+    /// Replaces the backend's settings (JSON) of a pool with `transform` of the current ones, read and written
+    /// in one transaction so that concurrent changes are all kept. A change bumps the pool's config version
+    /// (see `Slot.configVersion`). `transform` may run more than once and must only compute. Returns the new
+    /// settings.
+    @discardableResult
+    func updateConfig(pool: String, _ transform: @escaping @Sendable (String) throws -> String) async throws -> String
 
     /// Grants, or tells the caller what to do next. See `AcquireOutcome`.
     func acquire(_ request: AcquireRequest) async throws -> AcquireOutcome
@@ -22,8 +26,11 @@ public protocol Ledger: Sendable {
     /// Inserts up to `count` slots in `creating`, named from the pool's sequence. Without
     /// `beyondMaximum`, stops at the pool's maximum size.
     func reserveSlots(pool: String, count: Int, beyondMaximum: Bool, worker: ProcessIdentity) async throws -> [Slot]
-    /// A `creating` slot is ready: idle, or leased if an acquire reserved it for a holder.
-    func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws
+    /// A `creating` slot is ready: idle, or leased if an acquire reserved it for a holder. Unless the pool's
+    /// config changed since `slot` was claimed: then it stays with `worker`, now `resetting`, and is returned
+    /// to be reset to the new config (and `finishReset` again), so no slot goes idle at an old base.
+    @discardableResult
+    func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws -> Slot?
     /// A `creating` slot failed: removed if its remains were cleaned up, else broken (for cleanup).
     func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws
     /// Claims a dirty slot for reset by `worker`. Returns the slot in `resetting`, or nil if it is not dirty.
@@ -31,11 +38,25 @@ public protocol Ledger: Sendable {
     /// Claims every idle slot of the pool for reset by `worker` (after the pool's base moved).
     func claimIdleForReset(pool: String, worker: ProcessIdentity) async throws -> [Slot]
     /// Ends a reset: idle (or leased, for an acquirer's reset) on success, broken with `error` on failure.
-    func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws
+    /// A success under an older config than the pool's returns the slot, still `resetting` by `worker`, to be
+    /// reset again, as `finishCreate` does.
+    @discardableResult
+    func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws -> Slot?
     /// Claims slots for removal by `worker` (moves them to `destroying`).
     func claimForDestroy(pool: String, selection: DestroySelection, worker: ProcessIdentity) async throws -> [Slot]
     /// Ends a removal: the row is deleted, or the slot is broken with `error` if the resource remains.
     func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) async throws
+
+    /// A mark of the ledger's state now, for `waitForChange`; nil if this ledger cannot wake waiters (they
+    /// then ask again on a timer).
+    func changeMark() -> ChangeMark?
+    /// Sleeps until a transaction that may serve a waiter commits after `mark` was taken (a release, a
+    /// finished creation or reset, a removal, a reclaim, a waiter leaving the queue), or until `timeout`
+    /// has passed. Returns whether such a change came. Throws `CancellationError` if the task is cancelled.
+    func waitForChange(after mark: ChangeMark, timeout: Duration) async throws -> Bool
+    /// Read-only, so cheap for many waiters: whether an acquire by `holder` could be served now, in its
+    /// place in the queue. Dead holders and dead waiters ahead are not judged here; `acquire` reclaims them.
+    func couldServe(pool: String, holder: String) async throws -> Bool
 
     /// Ends leases of dead owners and expired TTLs, and recovers slots whose worker died. Slots that must
     /// be removed come back claimed by `worker`, to be destroyed by the caller.
@@ -108,10 +129,26 @@ public struct AcquireOutcome: Sendable {
     public var grant: Grant
     /// Slots found abandoned while looking, now claimed for removal by the caller.
     public var orphans: [Slot]
+    /// Whether the transaction made room that another queued waiter may take.
+    var wakesWaiters: Bool
 
     public init(grant: Grant, orphans: [Slot]) {
+        self.init(grant: grant, orphans: orphans, wakesWaiters: false)
+    }
+
+    init(grant: Grant, orphans: [Slot], wakesWaiters: Bool) {
         self.grant = grant
         self.orphans = orphans
+        self.wakesWaiters = wakesWaiters
+    }
+}
+
+/// What `Ledger.changeMark` returns: the ledger's count of announced changes at one moment.
+public struct ChangeMark: Hashable, Sendable {
+    public var count: UInt32
+
+    public init(count: UInt32) {
+        self.count = count
     }
 }
 
@@ -126,8 +163,9 @@ public struct PoolUsage: Hashable, Sendable {
 public enum DestroySelection: Hashable, Sendable {
     /// Up to `count` idle slots, least recently used first.
     case leastRecentlyUsedIdle(count: Int)
-    /// Idle slots created before `createdBefore` or unused since `unusedSince`, and broken slots.
-    case retire(createdBefore: Timestamp?, unusedSince: Timestamp?, includeBroken: Bool)
+    /// Idle slots created longer than `olderThan` ago or unused for longer than `unusedFor`, and broken
+    /// slots. Durations, not instants: the ledger measures them from the time of its own transaction.
+    case retire(olderThan: Duration?, unusedFor: Duration?, includeBroken: Bool)
     /// Every slot not leased and not being worked on by a live process.
     case allUnleased
     /// These slots, if they are idle, dirty or broken.
@@ -141,6 +179,11 @@ public struct ReclaimReport: Sendable {
     public var recoveredSlots: [Slot]
     /// Slots claimed by the caller for removal (their creator or destroyer died).
     public var orphans: [Slot]
+    /// Queued waiters dropped because their process died or stopped asking.
+    var droppedWaiters = 0
+
+    /// Whether a queued waiter may now be served (a lease ended, a slot is dirty again, the queue moved).
+    var madeRoom: Bool { !reclaimedLeases.isEmpty || !recoveredSlots.isEmpty || droppedWaiters > 0 }
 
     public init(reclaimedLeases: [Lease] = [], recoveredSlots: [Slot] = [], orphans: [Slot] = []) {
         self.reclaimedLeases = reclaimedLeases

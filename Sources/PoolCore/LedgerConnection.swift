@@ -12,7 +12,8 @@ import Synchronization
 /// nothing that sleeps or waits for the disk runs on Swift's cooperative threads.
 ///
 /// Write transactions also take the database's `WriteGate`, so that writers of all processes wait their turn
-/// asleep in the kernel, woken one at a time, rather than polling SQLite's lock.
+/// asleep in the kernel, woken one at a time, rather than polling SQLite's lock. A write that frees or makes a
+/// slot also bumps the gate's wake-up word after its commit, waking the processes that wait for a slot.
 final class LedgerConnection: Sendable {
     private let lock: Mutex<Void> = Mutex(())
     private let queue = DispatchQueue(label: "shesha-pool.ledger")
@@ -27,6 +28,10 @@ final class LedgerConnection: Sendable {
     /// as it likes and starve the others, a lease's renewal timer among them (seen: a TTL lapsed on a loaded
     /// machine). So inline calls give way to other tasks once a millisecond.
     private let givingWay = Throttle(every: .milliseconds(1))
+    /// Write transactions that found the lock or the connection taken and had to wait their turn.
+    private let waitedWrites = Atomic<Int>(0)
+
+    var writesThatWaited: Int { waitedWrites.load(ordering: .acquiring) }
 
     /// Opened at the first write, so that a command that only reads (or fails first) leaves no gate file.
     private enum GateState {
@@ -40,12 +45,17 @@ final class LedgerConnection: Sendable {
         self.checkpointer = Checkpointer(path: connection.path)
     }
 
-    func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await run(.write, body)
+    /// Runs `body` in a write transaction. If `announces` says so of its result, the commit is announced
+    /// on the gate's wake-up word, to wake processes waiting for a slot.
+    func write<T: Sendable>(
+        announces: @escaping @Sendable (T) -> Bool = { _ in false },
+        _ body: @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await run(.write, announces, body)
     }
 
     func read<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await run(.read, body)
+        try await run(.read, { _ in false }, body)
     }
 
     private enum Transaction {
@@ -57,12 +67,19 @@ final class LedgerConnection: Sendable {
         case wait
     }
 
-    private func run<T: Sendable>(_ transaction: Transaction, _ body: @Sendable (Connection) throws -> T) async throws -> T {
-        if case .done(let result) = try attemptInline(transaction, body) {
+    private func run<T: Sendable>(
+        _ transaction: Transaction,
+        _ announces: @escaping @Sendable (T) -> Bool,
+        _ body: @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        if case .done(let result) = try attemptInline(transaction, announces, body) {
             if givingWay.isDue() {
                 await Task.yield()
             }
             return result
+        }
+        if transaction == .write {
+            waitedWrites.add(1, ordering: .releasing)
         }
         // The caller stays suspended until the queue has run the body, and the queue lets go of the body
         // before it resumes the caller, so the body does not outlive this call.
@@ -76,7 +93,11 @@ final class LedgerConnection: Sendable {
                             let holdsGate = gate?.lock(timeout: self.connection.busyPolicy.timeout) ?? false
                             // A gate not taken in time is passed by: SQLite's lock still decides.
                             defer { if holdsGate { gate?.unlock() } }
-                            return try self.runLocked(transaction, handOff.take())
+                            let result = try self.runLocked(transaction, handOff.take())
+                            if announces(result) {
+                                gate?.announceChange()
+                            }
+                            return result
                         }
                     }
                     continuation.resume(with: result)
@@ -90,6 +111,7 @@ final class LedgerConnection: Sendable {
     /// database, so running it again on the queue is safe.
     private func attemptInline<T: Sendable>(
         _ transaction: Transaction,
+        _ announces: (T) -> Bool,
         _ body: @Sendable (Connection) throws -> T
     ) throws -> Attempt<T> {
         let attempt: Attempt<T>? = try lock.withLockIfAvailable { _ in
@@ -99,7 +121,11 @@ final class LedgerConnection: Sendable {
             }
             defer { gate?.unlock() }
             do {
-                return .done(try connection.withoutBusyWaiting { try runLocked(transaction, body) })
+                let result = try connection.withoutBusyWaiting { try runLocked(transaction, body) }
+                if announces(result) {
+                    gate?.announceChange()
+                }
+                return .done(result)
             } catch let error as SQLiteError where ResultCode.SQLITE_BUSY ~= error.code {
                 return .wait
             }

@@ -88,6 +88,9 @@ public struct Slot: Hashable, Sendable, Identifiable {
     public var fence: FencingToken? = nil
     /// By when the slow work of an intermediate state must end (see `WorkTimeouts`); nil otherwise.
     public var workDeadline: Timestamp? = nil
+    /// The pool's config version when this slot was read. Slow work begun on a slot read by its claim (a
+    /// creation or a reset, which follow the config) counts only if the version is unchanged when it ends.
+    public var configVersion: Int64
 }
 
 /// A fencing token: strictly increasing across the whole database, presented with every write made on

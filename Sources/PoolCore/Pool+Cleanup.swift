@@ -40,9 +40,6 @@ extension Pool {
     }
 
     public func cleanup(_ options: CleanupOptions, parallelism: Int = 4) async throws -> CleanupReport {
-        let now = clock.now()
-        let createdBefore = options.maxAge.map { Timestamp(microsecondsSince1970: now.microsecondsSince1970 - $0.microseconds) }
-        let unusedSince = options.idleFor.map { Timestamp(microsecondsSince1970: now.microsecondsSince1970 - $0.microseconds) }
         var report = CleanupReport(dryRun: options.dryRun)
 
         if options.dryRun {
@@ -50,7 +47,12 @@ extension Pool {
             report.reclaimedLeases = findings.deadLeases + findings.expiredLeases
             report.recoveredSlots = findings.stuckSlots
             report.stoppedWork = findings.overdueSlots
-            report.retired = try await ledger.slots(pool: name).filter { slot in
+            let slots = try await ledger.slots(pool: name)
+            // Only a report: the retirement itself measures the ages in its own transaction.
+            let now = clock.now()
+            let createdBefore = options.maxAge.map { Timestamp(microsecondsSince1970: now.microsecondsSince1970 - $0.microseconds) }
+            let unusedSince = options.idleFor.map { Timestamp(microsecondsSince1970: now.microsecondsSince1970 - $0.microseconds) }
+            report.retired = slots.filter { slot in
                 slot.state == .broken
                     || (slot.state == .idle
                         && (createdBefore.map { slot.createdAt < $0 } == true
@@ -73,7 +75,7 @@ extension Pool {
         report.failures += stopFailures.map { "\($0.slot.name): \($0.message)" }
 
         let retirement = try await remove(
-            .retire(createdBefore: createdBefore, unusedSince: unusedSince, includeBroken: true),
+            .retire(olderThan: options.maxAge, unusedFor: options.idleFor, includeBroken: true),
             parallelism: parallelism
         )
         report.retired = retirement.removed

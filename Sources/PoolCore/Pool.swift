@@ -10,6 +10,7 @@ public final class Pool: Sendable {
     let logger: Logger
     /// This process: the one doing any creation, reset or removal.
     let worker: ProcessIdentity
+    let waitStrategy: WaitStrategy
 
     /// How long `acquire` waits under the `wait` policy when the caller names no limit.
     public static let defaultWaitTimeout: Duration = .seconds(300)
@@ -19,7 +20,8 @@ public final class Pool: Sendable {
         ledger: any Ledger,
         backend: any ResourceBackend,
         clock: any WallClock = SystemWallClock(),
-        logger: Logger = Logger(label: "shesha-pool")
+        logger: Logger = Logger(label: "shesha-pool"),
+        waitStrategy: WaitStrategy = .standard
     ) {
         self.name = name
         self.ledger = ledger
@@ -27,6 +29,7 @@ public final class Pool: Sendable {
         self.clock = clock
         self.logger = logger
         self.worker = .current
+        self.waitStrategy = waitStrategy
     }
 
     /// Leases a slot to `holder`, preparing it first if needed. Acquiring again with the same holder
@@ -49,8 +52,12 @@ public final class Pool: Sendable {
             pool: name, holder: holder, owner: owner, worker: worker, ttl: ttl, requestedAt: requestedAt,
             willWait: wait.map { $0 > .zero }
         )
+        let limit = wait ?? Self.defaultWaitTimeout
         var pause = Duration.milliseconds(1)
         while true {
+            // Taken before the try, so that a release committed after it looked ends the sleep at once.
+            let mark = waitStrategy == .poll ? nil : ledger.changeMark()
+            var isQueued = false
             let outcome = try await ledger.acquire(request)
             await destroy(outcome.orphans)
             switch outcome.grant {
@@ -68,26 +75,34 @@ public final class Pool: Sendable {
             case .inProgress:
                 // Another live process is preparing this holder's slot: wait for it, within the limit.
                 break
-            case .exhausted(let usage, let isQueued):
-                guard isQueued else {
+            case .exhausted(let usage, let queued):
+                guard queued else {
                     throw PoolError.exhausted(
                         pool: name, leased: usage.leased, size: usage.size, maxSize: usage.maxSize
                     )
                 }
+                isQueued = true
             }
             let waited = ContinuousClock.now - started
-            if waited >= wait ?? Self.defaultWaitTimeout {
+            if waited >= limit {
                 try await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: true)
                 throw PoolError.waitTimedOut(pool: name, waited: waited)
             }
             do {
-                try await Task.sleep(for: pause)
+                if case .wakeUp(let safetyPoll) = waitStrategy, let mark {
+                    try await sleepUntilServable(
+                        holder: holder, after: mark, isQueued: isQueued, safetyPoll: safetyPoll,
+                        deadline: started + limit
+                    )
+                } else {
+                    try await Task.sleep(for: pause)
+                    // Poll often at first (slots are usually held briefly), then settle at a modest rate.
+                    pause = min(pause * 2, .milliseconds(20))
+                }
             } catch {
                 try? await ledger.abandonWait(pool: name, holder: holder, requestedAt: requestedAt, timedOut: false)
                 throw error
             }
-            // Poll often at first (slots are usually held briefly), then settle at a modest rate.
-            pause = min(pause * 2, .milliseconds(20))
         }
     }
 
@@ -162,21 +177,37 @@ public final class Pool: Sendable {
             try await ledger.failCreate(slot, worker: worker, error: "\(error)", cleanedUp: cleanedUp)
             throw error
         }
-        try await ledger.finishCreate(slot, worker: worker, duration: ContinuousClock.now - started)
+        if let again = try await ledger.finishCreate(slot, worker: worker, duration: ContinuousClock.now - started) {
+            // The pool's config changed while the slot was made: bring it to the new one.
+            guard try await reset(again) else {
+                throw PoolError.backendFailed(
+                    slot: slot.name, operation: "reset", message: "the reset to the pool's new config failed"
+                )
+            }
+        }
     }
 
     /// Resets a slot claimed for reset. Returns false if the reset failed (the slot is now broken).
     func reset(_ slot: Slot) async throws -> Bool {
-        let started = ContinuousClock.now
-        var failure: String?
-        do {
-            try await backend.reset(slot)
-        } catch {
-            failure = "\(error)"
-            logger.warning("reset of \(slot.name) failed, marking it broken: \(error)")
+        var slot = slot
+        while true {
+            let started = ContinuousClock.now
+            var failure: String?
+            do {
+                try await backend.reset(slot)
+            } catch {
+                failure = "\(error)"
+                logger.warning("reset of \(slot.name) failed, marking it broken: \(error)")
+            }
+            let again = try await ledger.finishReset(
+                slot, worker: worker, error: failure, duration: ContinuousClock.now - started
+            )
+            // The pool's config changed during the reset (a refresh moved the base): reset to the new one.
+            guard var again else { return failure == nil }
+            // The same claim goes on, so its fence still holds the earlier holders out.
+            again.fence = slot.fence
+            slot = again
         }
-        try await ledger.finishReset(slot, worker: worker, error: failure, duration: ContinuousClock.now - started)
-        return failure == nil
     }
 
     /// Destroys slots claimed for removal, recording failures as broken slots.

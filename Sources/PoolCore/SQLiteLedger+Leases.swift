@@ -4,11 +4,13 @@ extension SQLiteLedger {
     public func acquire(_ request: AcquireRequest) async throws -> AcquireOutcome {
         try Names.validate(request.holder, kind: "holder")
         try Self.validateTTL(request.ttl)
-        let now = clock.now()
-        return try await write { db in
+        return try await write(announces: \.wakesWaiters) { db in
+            let now = clock.now()
             let pool = try poolRow(db, request.pool)
             var orphans: [Slot] = []
             var hasReclaimed = false
+            // Whether this transaction made room a queued waiter may take, so sleeping waiters must look.
+            var madeRoom = false
 
             // The holder's own lease: idempotent, unless its owner or preparer died.
             if let existing = try lease(db, poolID: pool.id, holder: request.holder) {
@@ -18,7 +20,9 @@ extension SQLiteLedger {
                 let ownerGone = !existing.owner.isRunning || existing.expiresAt.map { $0 <= now } == true
                 let preparerGone = slot.state.isIntermediate && slot.worker?.isRunning != true
                 if ownerGone || preparerGone {
-                    orphans += try reclaimLocked(db, pool: pool, worker: request.worker, now: now).orphans
+                    let report = try reclaimLocked(db, pool: pool, worker: request.worker, now: now)
+                    orphans += report.orphans
+                    madeRoom = report.madeRoom
                     hasReclaimed = true
                 } else if slot.state == .leased {
                     return AcquireOutcome(grant: .ready(existing), orphans: [])
@@ -36,7 +40,8 @@ extension SQLiteLedger {
                 [pool.id, request.holder]
             )
             if isFastPath == 1 {
-                return AcquireOutcome(grant: try grant(db, pool: pool, request: request, now: now), orphans: orphans)
+                let grant = try grant(db, pool: pool, request: request, now: now)
+                return AcquireOutcome(grant: grant, orphans: orphans, wakesWaiters: madeRoom)
             }
 
             while true {
@@ -45,10 +50,13 @@ extension SQLiteLedger {
                 let mayCreateBeyond = pool.definition.onExhausted == .create
                 if usage.waitersAhead < spare || mayCreateBeyond {
                     let grant = try grant(db, pool: pool, request: request, now: now)
-                    return AcquireOutcome(grant: grant, orphans: orphans)
+                    // Leaving the queue with room to spare lets the next in line through.
+                    return AcquireOutcome(grant: grant, orphans: orphans, wakesWaiters: madeRoom || spare > 1)
                 }
                 if !hasReclaimed {
-                    orphans += try reclaimLocked(db, pool: pool, worker: request.worker, now: now).orphans
+                    let report = try reclaimLocked(db, pool: pool, worker: request.worker, now: now)
+                    orphans += report.orphans
+                    madeRoom = report.madeRoom
                     hasReclaimed = true
                     continue
                 }
@@ -75,7 +83,9 @@ extension SQLiteLedger {
                 } else {
                     try recordEvent(db, poolID: pool.id, kind: .exhausted, holder: request.holder, at: now)
                 }
-                return AcquireOutcome(grant: .exhausted(reported, isQueued: willWait), orphans: orphans)
+                return AcquireOutcome(
+                    grant: .exhausted(reported, isQueued: willWait), orphans: orphans, wakesWaiters: madeRoom
+                )
             }
         }
     }
@@ -207,8 +217,9 @@ extension SQLiteLedger {
     }
 
     public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws {
-        let now = clock.now()
-        try await write { db in
+        // Those queued behind move up.
+        try await write(announces: { _ in true }) { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let removed = try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, holder])
             if removed > 0 && timedOut {
@@ -221,8 +232,8 @@ extension SQLiteLedger {
 
     public func renew(_ token: FencingToken, ttl: Duration) async throws -> Lease {
         try Self.validateTTL(ttl)
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             guard let lease = try lease(db, token: token), lease.expiresAt.map({ $0 > now }) ?? true else {
                 throw PoolError.leaseLost(token)
             }
@@ -237,8 +248,9 @@ extension SQLiteLedger {
     }
 
     public func release(_ token: FencingToken, resetBy worker: ProcessIdentity?) async throws -> Slot {
-        let now = clock.now()
-        return try await write { db in
+        // A dirty slot serves a waiter at once; a slot kept for reset, when its reset ends.
+        return try await write(announces: { _ in worker == nil }) { db in
+            let now = clock.now()
             guard let lease = try lease(db, token: token) else {
                 throw PoolError.leaseLost(token)
             }

@@ -6,9 +6,9 @@ extension SQLiteLedger {
     static let waiterExpiry: Duration = .seconds(60)
 
     public func reclaim(pool: String, worker: ProcessIdentity) async throws -> ReclaimReport {
-        let now = clock.now()
-        return try await write { db in
-            try reclaimLocked(db, pool: poolRow(db, pool), worker: worker, now: now)
+        return try await write(announces: \.madeRoom) { db in
+            let now = clock.now()
+            return try reclaimLocked(db, pool: poolRow(db, pool), worker: worker, now: now)
         }
     }
 
@@ -83,13 +83,14 @@ extension SQLiteLedger {
         }
         for waiter in waiters where !waiter.process.isRunning || now - waiter.seenAt > Self.waiterExpiry {
             try db.execute("DELETE FROM waiter WHERE id = ?", [waiter.id])
+            report.droppedWaiters += 1
         }
         return report
     }
 
     public func inspect(pool: String) async throws -> LedgerFindings {
-        let now = clock.now()
         return try await read { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let leases = try leases(db, poolID: pool.id)
             let stuck = try db.query(

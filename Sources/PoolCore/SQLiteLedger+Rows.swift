@@ -5,7 +5,7 @@ extension SQLiteLedger {
     static let slotColumns = """
         SELECT s.id, p.name, s.number, s.name, s.path, s.state, s.worker_host, s.worker_boot_id, s.worker_pid,
                s.worker_start_time, s.error, s.created_at, s.state_changed_at, s.last_used_at, s.use_count,
-               s.work_deadline
+               s.work_deadline, p.config_version
         FROM slot s JOIN pool p ON p.id = s.pool_id
         """
 
@@ -42,7 +42,8 @@ extension SQLiteLedger {
             stateChangedAt: Timestamp(microsecondsSince1970: row.int64(12)),
             lastUsedAt: row.optionalInt64(13).map(Timestamp.init(microsecondsSince1970:)),
             useCount: row.int(14),
-            workDeadline: row.optionalInt64(15).map(Timestamp.init(microsecondsSince1970:))
+            workDeadline: row.optionalInt64(15).map(Timestamp.init(microsecondsSince1970:)),
+            configVersion: row.int64(16)
         )
     }
 

@@ -11,8 +11,8 @@ extension SQLiteLedger {
         guard count >= 0 else {
             throw PoolError.invalidArgument("the number of slots must not be negative (got \(count))")
         }
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let size = try usage(db, pool: pool, holder: "").size
             let allowed = beyondMaximum ? count : min(count, max(0, pool.definition.maxSize - size))
@@ -109,17 +109,42 @@ extension SQLiteLedger {
         return updated.poolID
     }
 
-    public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws {
-        let now = clock.now()
-        try await write { db in
+    @discardableResult
+    public func finishCreate(_ slot: Slot, worker: ProcessIdentity, duration: Duration) async throws -> Slot? {
+        try await write(announces: { $0 == nil }) { db in
+            let now = clock.now()
+            if let again = try resetAgainIfConfigChanged(db, slot, from: .creating, worker: worker, now: now) {
+                return again
+            }
             let poolID = try markReady(db, slot, from: .creating, worker: worker, now: now)
             try recordEvent(db, poolID: poolID, kind: .create, slotName: slot.name, duration: duration, at: now)
+            return nil
         }
     }
 
+    /// A slot whose work began under an older config than the pool's now (a refresh moved the base meanwhile)
+    /// is not made ready: it stays with `worker`, in `resetting`, and is returned to be reset to the new
+    /// config. Nil if the config is unchanged. Throws `workTakenOver` if `worker` no longer owns the work.
+    private func resetAgainIfConfigChanged(
+        _ db: Connection,
+        _ slot: Slot,
+        from state: SlotState,
+        worker: ProcessIdentity,
+        now: Timestamp
+    ) throws -> Slot? {
+        let current = try db.scalarInt(
+            "SELECT p.config_version FROM pool p JOIN slot s ON s.pool_id = p.id WHERE s.id = ?", [slot.id]
+        )
+        guard let current, current != slot.configVersion else { return nil }
+        try requireOwnedWork(db, slot, state: state, worker: worker)
+        try setState(db, slotID: slot.id, to: .resetting, worker: worker, at: now)
+        return try self.slot(db, id: slot.id)
+    }
+
     public func failCreate(_ slot: Slot, worker: ProcessIdentity, error: String, cleanedUp: Bool) async throws {
-        let now = clock.now()
-        try await write { db in
+        // Room below the maximum, or a holder who must ask again.
+        try await write(announces: { _ in true }) { db in
+            let now = clock.now()
             try requireOwnedWork(db, slot, state: .creating, worker: worker)
             let poolID = try poolID(db, of: slot)
             try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot could not be made: \(error)", at: now)
@@ -133,8 +158,8 @@ extension SQLiteLedger {
     }
 
     public func claimForReset(slotID: Int64, worker: ProcessIdentity) async throws -> Slot? {
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             guard let slot = try slot(db, id: slotID), slot.state == .dirty else { return nil }
             try setState(db, slotID: slotID, to: .resetting, worker: worker, at: now)
             var claimed = try self.slot(db, id: slotID)
@@ -144,8 +169,8 @@ extension SQLiteLedger {
     }
 
     public func claimIdleForReset(pool: String, worker: ProcessIdentity) async throws -> [Slot] {
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let ids = try db.query("SELECT id FROM slot WHERE pool_id = ? AND state = 'idle' ORDER BY id", [pool.id]) {
                 $0.int64(0)
@@ -159,13 +184,19 @@ extension SQLiteLedger {
         }
     }
 
-    public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws {
-        let now = clock.now()
-        try await write { db in
+    @discardableResult
+    public func finishReset(_ slot: Slot, worker: ProcessIdentity, error: String?, duration: Duration) async throws
+        -> Slot?
+    {
+        try await write(announces: { $0 == nil }) { db in
+            let now = clock.now()
             guard let error else {
+                if let again = try resetAgainIfConfigChanged(db, slot, from: .resetting, worker: worker, now: now) {
+                    return again
+                }
                 let poolID = try markReady(db, slot, from: .resetting, worker: worker, now: now)
                 try recordEvent(db, poolID: poolID, kind: .reset, slotName: slot.name, duration: duration, at: now)
-                return
+                return nil
             }
             try requireOwnedWork(db, slot, state: .resetting, worker: worker)
             // A slot that cannot be reset is never handed out; its would-be holder acquires again.
@@ -173,6 +204,7 @@ extension SQLiteLedger {
             try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot could not be reset: \(error)", at: now)
             try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
             try recordEvent(db, poolID: poolID, kind: .resetFailed, slotName: slot.name, detail: error, at: now)
+            return nil
         }
     }
 
@@ -181,8 +213,8 @@ extension SQLiteLedger {
         selection: DestroySelection,
         worker: ProcessIdentity
     ) async throws -> [Slot] {
-        let now = clock.now()
         return try await write { db in
+            let now = clock.now()
             let pool = try poolRow(db, pool)
             let ids: [Int64]
             switch selection {
@@ -194,7 +226,7 @@ extension SQLiteLedger {
                     """,
                     [pool.id, max(0, count)]
                 ) { $0.int64(0) }
-            case .retire(let createdBefore, let unusedSince, let includeBroken):
+            case .retire(let olderThan, let unusedFor, let includeBroken):
                 ids = try db.query(
                     """
                     SELECT id FROM slot WHERE pool_id = ?1 AND (
@@ -203,8 +235,8 @@ extension SQLiteLedger {
                     ORDER BY id
                     """,
                     [
-                        pool.id, createdBefore?.microsecondsSince1970, unusedSince?.microsecondsSince1970,
-                        includeBroken,
+                        pool.id, olderThan.map { (now.microsecondsSince1970 - $0.microseconds) },
+                        unusedFor.map { (now.microsecondsSince1970 - $0.microseconds) }, includeBroken,
                     ]
                 ) { $0.int64(0) }
             case .slots(let wanted):
@@ -232,8 +264,8 @@ extension SQLiteLedger {
     }
 
     public func finishDestroy(_ slot: Slot, worker: ProcessIdentity, error: String?) async throws {
-        let now = clock.now()
-        try await write { db in
+        try await write(announces: { _ in true }) { db in
+            let now = clock.now()
             try requireOwnedWork(db, slot, state: .destroying, worker: worker)
             let poolID = try poolID(db, of: slot)
             if let error {

@@ -7,6 +7,7 @@ public import SheshaSQLite
 public final class SQLiteLedger: Ledger {
     private let connection: LedgerConnection
     let clock: any WallClock
+    let wakeUpGate: WakeUpGate
     public let path: String
 
     /// Opens (creating it if needed, with owner-only permissions) and migrates the database at `path`.
@@ -23,6 +24,7 @@ public final class SQLiteLedger: Ledger {
         let connection = try Connection(path: path, busyPolicy: busyPolicy)
         try Migrator(Self.embeddedMigrations()).migrate(connection)
         self.connection = LedgerConnection(connection, usesWriteGate: writeGate)
+        self.wakeUpGate = WakeUpGate(databasePath: connection.path, isEnabled: writeGate)
         self.clock = clock
         self.path = path
     }
@@ -32,9 +34,17 @@ public final class SQLiteLedger: Ledger {
         try EmbeddedMigrations.files.map { try Migration(fileName: $0.name, sql: $0.sql) }
     }
 
-    /// Runs `body` in one write transaction.
-    func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) async throws -> T {
-        try await connection.write(body)
+    /// How many of this ledger's write transactions found the database's write lock (or this connection)
+    /// taken and waited for it: lets a test know that a call is queued behind another writer.
+    public var writesThatWaited: Int { connection.writesThatWaited }
+
+    /// Runs `body` in one write transaction. When `announces` says so of its result, processes waiting for
+    /// a slot are woken after the commit.
+    func write<T: Sendable>(
+        announces: @escaping @Sendable (T) -> Bool = { _ in false },
+        _ body: @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await connection.write(announces: announces, body)
     }
 
     /// Runs `body` in one read transaction: one consistent snapshot.
@@ -68,8 +78,8 @@ public final class SQLiteLedger: Ledger {
                 "the slot folder must be an absolute path other than / (got '\(definition.slotFolder)')"
             )
         }
-        let now = clock.now()
         try await write { db in
+            let now = clock.now()
             if try db.scalarInt("SELECT id FROM pool WHERE name = ?", [definition.name]) != nil {
                 throw PoolError.poolExists(definition.name)
             }
@@ -104,10 +114,20 @@ public final class SQLiteLedger: Ledger {
         try await read { db in try db.query("SELECT name FROM pool ORDER BY name") { try $0.string(0) } }
     }
 
-    public func updateConfig(pool: String, config: String) async throws {
+    @discardableResult
+    public func updateConfig(
+        pool: String,
+        _ transform: @escaping @Sendable (String) throws -> String
+    ) async throws -> String {
         try await write { db in
             let pool = try poolRow(db, pool)
-            try db.execute("UPDATE pool SET config = ? WHERE id = ?", [config, pool.id])
+            let config = try transform(pool.definition.config)
+            // An unchanged config keeps its version, so work under way need not be redone.
+            try db.execute(
+                "UPDATE pool SET config = ?1, config_version = config_version + (config IS NOT ?1) WHERE id = ?2",
+                [config, pool.id]
+            )
+            return config
         }
     }
 

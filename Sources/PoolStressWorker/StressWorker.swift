@@ -15,6 +15,9 @@ import SheshaSystem
 ///         expand by one slot and die by SIGKILL after the slot's folder exists, before the ledger hears.
 ///     hold-gate --db P --pool N
 ///         take the database's write gate, print `GATED`, then sleep until killed.
+///     take-turn --db P --pool N --holder H [--safety-poll-ms S]
+///         acquire (waiting up to 120 s, woken by changes, with a full try every S ms), print
+///         `ACQUIRED token`, release, exit.
 @main
 struct StressWorker {
     static func main() async {
@@ -54,8 +57,19 @@ struct StressWorker {
                 }
                 emit("GATED\n")
                 while true { try await Task.sleep(for: .seconds(3600)) }
+            case "take-turn":
+                let safetyPoll = try arguments.integer("--safety-poll-ms", default: 1_000)
+                let pool = Pool(
+                    name: poolName, ledger: ledger, backend: FolderBackend(),
+                    waitStrategy: .wakeUp(safetyPoll: .milliseconds(safetyPoll))
+                )
+                let lease = try await pool.acquire(holder: try arguments.value("--holder"), wait: .seconds(120))
+                emit("ACQUIRED \(lease.token)\n")
+                try await pool.release(lease)
             default:
-                throw PoolError.invalidArgument("unknown mode '\(mode)'; use cycles, hold, crash-creating or hold-gate")
+                throw PoolError.invalidArgument(
+                    "unknown mode '\(mode)'; use cycles, hold, crash-creating, hold-gate or take-turn"
+                )
             }
         } catch {
             FileHandle.standardError.write(Data("pool-stress-worker: \(error)\n".utf8))

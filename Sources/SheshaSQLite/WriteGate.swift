@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import SheshaSystem
 
@@ -14,7 +15,7 @@ import SheshaSystem
 public final class WriteGate: @unchecked Sendable {
     // Safe to share: the mapping is written only through pthread_mutex_* calls, which are thread- and
     // process-safe, and it stays mapped until deinit, when no caller can hold a reference.
-    private let mapping: UnsafeMutableRawPointer
+    let mapping: UnsafeMutableRawPointer
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     public let path: String
 

@@ -91,14 +91,22 @@ public struct WorktreePool: Sendable {
 
     /// Moves idle slots to the base ref's current commit (fetching first if asked). Leased and dirty
     /// slots follow when they are next reset. Returns the new base commit and the slots moved.
+    ///
+    /// The new base is written in one transaction that reads the config too, so a concurrent change to
+    /// other settings is kept; it bumps the config version, so a reset or creation that began at the old
+    /// base is reset again instead of going idle.
     public func refresh(fetch: Bool) async throws -> (commit: String, moved: [Slot], failures: [SlotFailure]) {
-        var config = try WorktreeConfig(json: try await pool.ledger.pool(named: pool.name).config)
+        let config = try WorktreeConfig(json: try await pool.ledger.pool(named: pool.name).config)
         if fetch {
             try await git.bounded(by: config.gitTimeout).run(["fetch", "--quiet", "--all"], in: config.repository)
         }
-        config.baseCommit = try await git.commit(of: config.baseRef, in: config.repository)
-        try await pool.ledger.updateConfig(pool: pool.name, config: config.json)
+        let commit = try await git.commit(of: config.baseRef, in: config.repository)
+        try await pool.ledger.updateConfig(pool: pool.name) { json in
+            var current = try WorktreeConfig(json: json)
+            current.baseCommit = commit
+            return current.json
+        }
         let (moved, failures) = try await pool.resetIdleSlots()
-        return (config.baseCommit, moved, failures)
+        return (commit, moved, failures)
     }
 }

@@ -196,7 +196,6 @@ struct PoolManagerTests {
             let pool = fixture.pool()
             let old = try #require(try await pool.expand(by: 1).created.first)
             fixture.clock.advance(by: .seconds(3_600))
-            let cutoff = fixture.clock.now()
             let young = try #require(try await pool.expand(by: 1).created.first)
             // A slot that failed its reset is broken; its folder is still there.
             let lease = try await pool.acquire(holder: "a")
@@ -206,7 +205,7 @@ struct PoolManagerTests {
             try await fixture.ledger.finishReset(claimed, worker: .current, error: "broken on purpose", duration: .zero)
 
             let report = try await pool.remove(
-                .retire(createdBefore: cutoff, unusedSince: nil, includeBroken: true)
+                .retire(olderThan: .seconds(1_800), unusedFor: nil, includeBroken: true)
             )
             #expect(Set(report.removed.map(\.id)) == [old.id, young.id])
             #expect(try await fixture.ledger.slots(pool: "p").isEmpty)
@@ -226,7 +225,7 @@ struct PoolManagerTests {
             try await pool.release(used)
             fixture.clock.advance(by: .seconds(60))
             let report = try await pool.remove(
-                .retire(createdBefore: nil, unusedSince: fixture.clock.now() + .seconds(-300), includeBroken: false)
+                .retire(olderThan: nil, unusedFor: .seconds(300), includeBroken: false)
             )
             let unused = try #require(created.first { $0.id != used.slotID })
             #expect(report.removed.map(\.id) == [unused.id])

@@ -61,7 +61,9 @@ struct SchemaTests {
             try await fixture.makePool()
             let again = try SQLiteLedger(path: fixture.databasePath, clock: fixture.clock)
             #expect(try await again.poolNames() == ["p"])
-            #expect(try fixture.rowCount("SELECT count(*) FROM schema_migration") == latest)
+            // One row per migration (version numbers may skip).
+            let count = try SQLiteLedger.embeddedMigrations().count
+            #expect(try fixture.rowCount("SELECT count(*) FROM schema_migration") == count)
         }
     }
 

@@ -270,13 +270,13 @@ struct SlotLifecycleTests {
             try await fixture.ledger.failCreate(slot, worker: .current, error: "half made", cleanedUp: false)
             let notBroken = try await fixture.ledger.claimForDestroy(
                 pool: "p",
-                selection: .retire(createdBefore: nil, unusedSince: nil, includeBroken: false),
+                selection: .retire(olderThan: nil, unusedFor: nil, includeBroken: false),
                 worker: .current
             )
             #expect(notBroken.isEmpty)
             let claimed = try await fixture.ledger.claimForDestroy(
                 pool: "p",
-                selection: .retire(createdBefore: nil, unusedSince: nil, includeBroken: true),
+                selection: .retire(olderThan: nil, unusedFor: nil, includeBroken: true),
                 worker: .current
             )
             #expect(claimed.map(\.id) == [slot.id])

@@ -30,7 +30,7 @@ struct WriteGateProcessTests {
             gate.unlock()
 
             // And the ledger's writers go on using it.
-            try await ledger.updateConfig(pool: "stress", config: #"{"after":"takeover"}"#)
+            try await ledger.updateConfig(pool: "stress") { _ in #"{"after":"takeover"}"# }
             #expect(try await ledger.pool(named: "stress").config == #"{"after":"takeover"}"#)
         }
     }

@@ -83,6 +83,23 @@ struct WriteGateTests {
         }
     }
 
+    @Test("a change announced through one opener wakes a sleeper on another; a change already made returns at once")
+    func announcedChangeWakesSleeper() async throws {
+        try await withTemporaryFolder { folder in
+            let database = folder.appending(path: "test.db").path(percentEncoded: false)
+            let announcer = try WriteGate(databasePath: database)
+            let sleeper = try WriteGate(databasePath: database)
+            let seen = sleeper.changeCount
+            // A timeout no test waits for: only the announcement can end this sleep in time.
+            let woken = OnAnotherThread { sleeper.waitForChange(from: seen, timeout: .seconds(600)) }
+            announcer.announceChange()
+            #expect(woken.wait() == true)
+            #expect(sleeper.changeCount != seen)
+            #expect(sleeper.waitForChange(from: seen, timeout: .seconds(600)), "the count had already moved")
+            #expect(!sleeper.waitForChange(from: sleeper.changeCount, timeout: .milliseconds(1)), "nothing new")
+        }
+    }
+
     @Test("a file that cannot be made is a clear error")
     func unwritableFolderIsAnError() async throws {
         #expect(throws: SystemError(call: "open", path: "/nonexistent-folder/test.db-gate", code: ENOENT)) {

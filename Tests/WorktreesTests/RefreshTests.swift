@@ -53,6 +53,33 @@ struct RefreshTests {
         }
     }
 
+    @Test("a reset that read the old base and ends after a refresh is redone at the new base, never idle at the old")
+    func resetRacingRefreshIsRedone() async throws {
+        try await withWorktreeFixture { fixture in
+            let pool = try await fixture.makePool()
+            let ledger = pool.pool.ledger
+            let old = try await fixture.config().baseCommit
+            let lease = try await pool.pool.acquire(holder: "h")
+            // The release claims the slot for a reset, which runs at the base the config names now.
+            let claimed = try await ledger.release(lease.token, resetBy: .current)
+            try await pool.pool.backend.reset(claimed)
+            #expect(try head(at: lease.path) == old)
+
+            let new = try fixture.commitOnMain(["README.md": "# newer\n"])
+            #expect(try await pool.refresh(fetch: false).commit == new)
+
+            let again = try #require(
+                try await ledger.finishReset(claimed, worker: .current, error: nil, duration: .zero),
+                "the reset at the old base must not make the slot idle"
+            )
+            #expect(try await fixture.slots().first { $0.id == claimed.id }?.state == .resetting)
+            try await pool.pool.backend.reset(again)
+            #expect(try await ledger.finishReset(again, worker: .current, error: nil, duration: .zero) == nil)
+            #expect(try await fixture.slots().first { $0.id == claimed.id }?.state == .idle)
+            #expect(try head(at: lease.path) == new)
+        }
+    }
+
     @Test("setup reruns after a refresh only when a listed lockfile changed")
     func setupRerunsOnlyForLockfileChange() async throws {
         let files = ["README.md": "# repo\n", "deps.lock": "left-pad 1.0\n", ".gitignore": "build/\n"]

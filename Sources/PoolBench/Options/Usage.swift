@@ -26,16 +26,18 @@ enum Usage {
                      process and through the CLI) against a cold sandbox per call (start, execute, stop)
           rlm        one scripted RLMEngine query (HTTP to a server on 127.0.0.1, code in bwrap) with a
                      container pool against a sandbox started and stopped per query
+          wait       32 processes waiting on 1 busy slot: their CPU per second of waiting and the hand-over
+                     latency from a release to the next acquire, the old polling wait against the wake-up
         Both sides of every comparison run in the same repetition, interleaved; figures are medians with
         (min..max) over the repetitions.
 
           --quick              shorter runs, fewer repetitions, a 5,000-file repository (under 2 minutes)
           --json FILE          also write every figure as JSON to FILE
-          --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox,rlm)
+          --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox,rlm,wait)
           --shesha-pool PATH   the shesha-pool executable to time (needed by worktrees, startup, sandbox)
           --repo-script PATH   scripts/make-synthetic-repo.py (needed by worktrees and startup)
-          --repetitions N      repetitions of every comparison (default: ledger 3, scale 5, worktrees 7;
-                               quick: 2, 3, 3)
+          --repetitions N      repetitions of every comparison (default: ledger 3, scale 5, worktrees 7,
+                               wait 3; quick: 2, 3, 3, 1)
           --disk DIR           on-disk folder to work in (default $TMPDIR or /tmp)
           --tmpfs DIR          tmpfs folder to work in (default /dev/shm)
           --files N            files in the synthetic repository (default 20000, quick 5000)
@@ -59,5 +61,6 @@ enum Usage {
         pool-bench worker ...  is the child process of the multi-process ledger runs; not for direct use.
         pool-bench spawn [N]   times N (default 200) `git --version` runs through the command runner
                                against the Foundation.Process runner it replaced.
+        pool-bench waiter ...  is the child process of the wait section; not for direct use.
         """
 }

@@ -22,6 +22,7 @@ struct BenchReport: Codable {
     var startup: StartupBench.Section?
     var sandbox: SandboxBench.Section?
     var rlm: RLMBench.Section?
+    var wait: WaitBench.Section?
     var targets: [TargetCheck] = []
 
     func writeJSON(to path: String) throws {
@@ -38,6 +39,7 @@ struct BenchReport: Codable {
         if let startup { parts.append(Self.wrap(startup.heading) + "\n\n" + startup.table) }
         if let sandbox { parts.append(Self.wrap(sandbox.heading) + "\n\n" + sandbox.table) }
         if let rlm { parts.append(Self.wrap(rlm.heading) + "\n\n" + rlm.table) }
+        if let wait { parts.append(Self.wrap(wait.heading) + "\n\n" + wait.table) }
         if !targets.isEmpty {
             parts.append("TARGETS (issue 4)\n\n" + TargetCheck.table(targets, report: self))
         }
