@@ -85,10 +85,10 @@ struct RunLostLeaseTests {
     func renewedWhileRunning() async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--min-idle", "1"])
-            // The command runs past the TTL twice over; renewal comes every third of it, so only a stall of
-            // some 2.7 s would let the lease lapse.
+            // The command runs past the TTL twice over; renewal comes every third of it, so only a process
+            // stalled for 10 s or more would let the lease lapse.
             let result = try await fixture.cli(
-                ["run", "--holder", "ci", "--ttl", "4s", "--", "sh", "-c", "sleep 9; exit 4"]
+                ["run", "--holder", "ci", "--ttl", "15s", "--", "sh", "-c", "sleep 31; exit 4"]
             )
             #expect(result.status == 4, "\(result)")
             #expect(!result.stderr.contains("lost"), "\(result)")

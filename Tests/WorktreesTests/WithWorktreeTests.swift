@@ -51,20 +51,23 @@ struct WithWorktreeTests {
 
     @Test("with a TTL the lease is renewed in the background while the body runs past it")
     func renewsTTLLease() async throws {
-        try await withWorktreeFixture { fixture in
+        // The ledger's clock moves only when the test moves it, so a machine that stalls the renewal for a
+        // while cannot let the lease lapse; renewal itself still comes every third of the TTL, in real time.
+        let clock = ManualWallClock(start: SystemWallClock().now())
+        try await withWorktreeFixture(clock: clock) { fixture in
             let pool = try await fixture.makePool()
             // A warm slot, so the lease starts when the body does.
             try await pool.expandAll(by: 1)
-            // Renewal comes every ttl/3 (2 s): a loaded machine that delays it by a few seconds still
-            // renews before the 6 s TTL runs out.
-            let ttl = Duration.seconds(6)
+            let ttl = Duration.seconds(3)
             try await pool.withWorktree(holder: "h", ttl: ttl) { _ in
                 let first = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
                 let firstExpiry = try #require(first.expiresAt)
                 #expect(firstExpiry == first.acquiredAt + ttl)
+                // Time moves on, though less than the TTL: a renewal now sets a later expiry.
+                clock.advance(by: .seconds(2))
 
-                // Wait for the first renewal (or give up after 30 s, failing below).
-                let deadline = ContinuousClock.now + .seconds(30)
+                // Wait for the first renewal (a bound only against a hang).
+                let deadline = ContinuousClock.now + .seconds(300)
                 while try await fixture.ledger.lease(pool: "wt", holder: "h")?.expiresAt == firstExpiry,
                     ContinuousClock.now < deadline
                 {
@@ -74,9 +77,10 @@ struct WithWorktreeTests {
                 let later = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
                 #expect(later.token == first.token)
                 let laterExpiry = try #require(later.expiresAt)
-                #expect(laterExpiry > firstExpiry)
+                #expect(laterExpiry == firstExpiry + .seconds(2))
                 // Renewed, so it now lasts past the first expiry and is alive.
-                #expect(laterExpiry > SystemWallClock().now())
+                clock.advance(by: .seconds(2))
+                #expect(laterExpiry > clock.now())
                 #expect(try await fixture.ledger.inspect(pool: "wt").expiredLeases.isEmpty)
             }
             #expect(try await fixture.ledger.lease(pool: "wt", holder: "h") == nil)
@@ -90,51 +94,27 @@ struct WithWorktreeTests {
         // not restart it, so a slot slower to create than the TTL is handed out already expired.
     )
     func ttlOutlivesSlowCreation() async throws {
-        try await withWorktreeFixture { fixture in
-            // Creating the slot (its setup) takes longer than the TTL; the TTL is long enough that a loaded
-            // machine delaying the renewal by a few seconds does not let it lapse.
-            let pool = try await fixture.makePool(setup: ["sleep 7"])
-            try await pool.withWorktree(holder: "h", ttl: .seconds(6)) { _ in
+        let clock = ManualWallClock(start: SystemWallClock().now())
+        try await withWorktreeFixture(clock: clock) { fixture in
+            // The setup says it has started, then waits for the test; meanwhile the test moves the ledger's
+            // clock an hour on, far past the TTL.
+            let started = fixture.folder.appending(path: "started").path(percentEncoded: false)
+            let go = fixture.folder.appending(path: "go").path(percentEncoded: false)
+            let pool = try await fixture.makePool(setup: ["touch '\(started)'; while [ ! -e '\(go)' ]; do sleep 0.02; done"])
+            let mover = Task {
+                while !FileManager.default.fileExists(atPath: started) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                clock.advance(by: .seconds(3_600))
+                FileManager.default.createFile(atPath: go, contents: nil)
+            }
+            defer { mover.cancel() }
+            try await pool.withWorktree(holder: "h", ttl: .seconds(60)) { _ in
                 let lease = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
                 let expiry = try #require(lease.expiresAt)
-                #expect(expiry > SystemWallClock().now())
-                let deadline = ContinuousClock.now + .seconds(30)
-                while try await fixture.ledger.lease(pool: "wt", holder: "h")?.expiresAt == expiry,
-                    ContinuousClock.now < deadline
-                {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
+                #expect(expiry == clock.now() + .seconds(60), "the TTL started again when the slot was ready")
                 #expect(try await fixture.ledger.inspect(pool: "wt").expiredLeases.isEmpty)
-                #expect(try await fixture.ledger.lease(pool: "wt", holder: "h")?.expiresAt.map { $0 > expiry } == true)
             }
-        }
-    }
-}
-
-/// A worktree whose lease ends under its holder is taken from the holder's body.
-@Suite("withWorktree when the lease is lost")
-struct LostWorktreeLeaseTests {
-    @Test("a TTL lease released from outside cancels the body, and withWorktree throws leaseLost")
-    func releasedFromOutside() async throws {
-        try await withWorktreeFixture { fixture in
-            let pool = try await fixture.makePool()
-            let body = WaitingBody()
-            let call = Task {
-                try await withDeadline(.seconds(120)) {
-                    try await pool.withWorktree(holder: "h", ttl: .seconds(1)) { _ in await body.run() }
-                }
-            }
-            await body.started()
-            let lease = try #require(try await fixture.ledger.lease(pool: "wt", holder: "h"))
-            // Another connection, as another process would, ends the lease: a forced release.
-            let other = try SQLiteLedger(path: fixture.outside("pool.db"))
-            _ = try await other.release(lease.token, resetBy: nil)
-
-            await #expect(throws: PoolError.leaseLost(lease.token)) { try await call.value }
-            #expect(body.endedByCancellation == true)
-            #expect(try await fixture.ledger.lease(pool: "wt", holder: "h") == nil)
-            // Left dirty by the outside release; the lost holder did not reset it behind the next one's back.
-            #expect(try await fixture.slots().map(\.state) == [.dirty])
         }
     }
 }

@@ -85,13 +85,17 @@ struct WorktreeFixture {
 }
 
 /// Runs `body` with a fresh repository (`makeGitRepository`, or these `files`) and ledger.
+/// With `clock`, the ledger judges expiry by it (a `ManualWallClock` lets a test move time at will).
 func withWorktreeFixture<R>(
     files: [String: String] = [:],
+    clock: any WallClock = SystemWallClock(),
     _ body: (WorktreeFixture) async throws -> R
 ) async throws -> R {
     try await withTemporaryFolder { folder in
         let repository = try makeGitRepository(in: folder, files: files)
-        let ledger = try SQLiteLedger(path: folder.appending(path: "pool.db").path(percentEncoded: false))
+        let ledger = try SQLiteLedger(
+            path: folder.appending(path: "pool.db").path(percentEncoded: false), clock: clock
+        )
         return try await body(WorktreeFixture(folder: folder, repository: repository, ledger: ledger))
     }
 }
