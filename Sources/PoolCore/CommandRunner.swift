@@ -142,7 +142,7 @@ final class SupervisedChild: Sendable {
         if let folder {
             posix_spawn_file_actions_addchdir_np(&actions, folder)
         }
-        let attributes = CleanSpawnAttributes(newSession: false)
+        let attributes = SpawnAttributes(.newGroup)
 
         var variablesByName = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         variablesByName[WorkerDeathWatchdog.workerVariable] = WorkerDeathWatchdog.workerTag

@@ -112,7 +112,7 @@ final class WorkerDeathWatchdog: Sendable {
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         posix_spawn_file_actions_addchdir_np(&actions, "/")
-        let attributes = CleanSpawnAttributes(newSession: true)
+        let attributes = SpawnAttributes(.newSession)
 
         let arguments = ["/bin/sh", "-c", script, "shesha-pool-watchdog", String(grace), workerTag]
         var argv = arguments.map { strdup($0) } + [nil]

@@ -36,7 +36,7 @@ enum DetachedProcess {
             posix_spawn_file_actions_addopen(&actions, file.descriptor, file.path, file.flags, 0o600)
         }
 
-        let attributes = SpawnAttributes(newSession: true)
+        let attributes = SpawnAttributes(.newSession)
 
         var argv = arguments.map { strdup($0) } + [nil]
         var envp = environment.map { strdup("\($0)=\($1)") } + [nil]

@@ -65,7 +65,7 @@ struct EngineCommand: Sendable {
         posix_spawn_file_actions_adddup2(&actions, errors.descriptor, 2)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
 
-        let attributes = SpawnAttributes(newSession: false)
+        let attributes = SpawnAttributes(.sameGroup)
         var argv = arguments.map { strdup($0) } + [nil]
         defer {
             for argument in argv { free(argument) }
