@@ -66,10 +66,25 @@ struct Git: Sendable {
     }
 
     /// The worktree paths git has registered for `repository` (`git worktree list --porcelain`).
+    ///
+    /// git 2.39 lists worktrees without a lock, so a `worktree add` or `remove` running at the same moment
+    /// (another process's expand, a reset, a shrink) can make it die reading that worktree's half-written
+    /// or half-removed `.git/worktrees/<name>/…` (seen: "failed to read '…/locked'"); it is asked again.
     func worktreePaths(in repository: String) async throws -> [String] {
-        let output = try await run(["worktree", "list", "--porcelain"], in: repository)
-        return output.split(separator: "\n").compactMap { line in
-            line.hasPrefix("worktree ") ? String(line.dropFirst("worktree ".count)) : nil
+        let arguments = ["worktree", "list", "--porcelain"]
+        var attempt = 0
+        while true {
+            attempt += 1
+            let result = try await runAllowingFailure(arguments, in: repository)
+            if result.succeeded {
+                return result.stdout.split(separator: "\n").compactMap { line in
+                    line.hasPrefix("worktree ") ? String(line.dropFirst("worktree ".count)) : nil
+                }
+            }
+            guard result.stderr.contains("/worktrees/"), attempt < 8 else {
+                throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
         }
     }
 }
