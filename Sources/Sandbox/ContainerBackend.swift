@@ -12,6 +12,16 @@ public struct ContainerBackend: ResourceBackend {
     /// How long a health check or reset waits for the runner.
     public var answerTimeout: Duration = .seconds(10)
 
+    /// The longest each kind of work on a sandbox slot takes, every step at its own limit plus a few
+    /// seconds: a start is an engine call (or a bwrap spawn), then the first answer; a reset, a connection,
+    /// the runner's reset (30 s) and a ping; a removal, stopping the sandbox (two engine calls at most).
+    /// The ledger records the deadline, so `doctor` can report work stuck past it.
+    public static let workTimeouts = WorkTimeouts(
+        create: EngineCommand.timeout + .seconds(30 + 10 + 5),
+        reset: .seconds(10 + 30 + 10 + 5),
+        destroy: EngineCommand.timeout * 2 + .seconds(5)
+    )
+
     public init(isolation: any SandboxIsolation, config: @escaping @Sendable () async throws -> ContainerConfig) {
         self.isolation = isolation
         self.config = config

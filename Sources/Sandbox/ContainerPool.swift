@@ -52,7 +52,7 @@ public struct ContainerPool: Sendable {
         }
         return PoolDefinition(
             name: name, kind: kind, slotFolder: folder, maxSize: maxSize, minIdle: minIdle,
-            onExhausted: onExhausted, config: config.json
+            onExhausted: onExhausted, config: config.json, workTimeouts: ContainerBackend.workTimeouts
         )
     }
 
