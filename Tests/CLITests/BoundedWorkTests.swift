@@ -165,7 +165,7 @@ struct BoundedWorkTests {
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
             let pidFile = fixture.folder.appending(path: "git-sleep.pid").path(percentEncoded: false)
             let wrapper = bin.appending(path: "git")
-            try Data(
+            try writeExecutableScript(
                 """
                 #!/bin/sh
                 case " $* " in
@@ -173,9 +173,9 @@ struct BoundedWorkTests {
                 esac
                 exec \(realGit) "$@"
 
-                """.utf8
-            ).write(to: wrapper)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper.path())
+                """,
+                to: wrapper.path(percentEncoded: false)
+            )
             let path =
                 bin.path(percentEncoded: false) + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
 

@@ -15,10 +15,10 @@ struct DockerBackendTests {
             let shims = fixture.folder.appending(path: "shims").path(percentEncoded: false)
             try FileManager.default.createDirectory(atPath: shims, withIntermediateDirectories: true)
             let docker = shims + "/docker"
-            try Data(
-                "#!/bin/sh\nexec podman --runtime runc --cgroup-manager cgroupfs --storage-driver vfs \"$@\"\n".utf8
-            ).write(to: URL(filePath: docker))
-            chmod(docker, 0o755)
+            try writeExecutableScript(
+                "#!/bin/sh\nexec podman --runtime runc --cgroup-manager cgroupfs --storage-driver vfs \"$@\"\n",
+                to: docker
+            )
             let path = shims + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
             func cli(_ arguments: [String]) async throws -> CLIOutput {
                 try await fixture.cli(arguments, environment: ["PATH": path])

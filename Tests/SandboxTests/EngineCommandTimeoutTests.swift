@@ -10,8 +10,7 @@ struct EngineCommandTimeoutTests {
     func engine(in folder: URL, _ body: String) throws -> String {
         let path = folder.appending(path: "engine").path(percentEncoded: false)
         let script = "#!/bin/sh\necho $$ > '\(folder.path(percentEncoded: false))/pidfile'\n\(body)\n"
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try writeExecutableScript(script, to: path)
         return path
     }
 

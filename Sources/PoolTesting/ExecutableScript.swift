@@ -1,0 +1,20 @@
+import Foundation
+
+/// Writes `text` as an executable file at `path`, for a test to run (a shim on PATH, a fake engine).
+///
+/// The file is never opened for writing by this process: the text goes to a side file, which `install`
+/// copies into place in a process of its own. A file this process had open for writing could still be
+/// open in a child that another test forked at that instant, and running it would then fail with ETXTBSY
+/// ("Text file busy"), as it did once in a full run.
+public func writeExecutableScript(_ text: String, to path: String) throws {
+    let source = path + ".source"
+    try Data(text.utf8).write(to: URL(filePath: source))
+    let install = Process()
+    install.executableURL = URL(filePath: "/usr/bin/install")
+    install.arguments = ["-m", "0755", source, path]
+    try install.run()
+    install.waitUntilExit()
+    guard install.terminationStatus == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+    }
+}
