@@ -244,23 +244,12 @@ final class SupervisedChild: Sendable {
     /// If the command has exited: kills what it left in its group while its pid still reserves the group's
     /// id (it is not reaped yet), reaps it, and returns its status (128 + signal if a signal ended it).
     private func reapIfExited(blocking: Bool = false) -> Int32? {
-        var info = siginfo_t()
-        let flags = WEXITED | WNOWAIT | (blocking ? 0 : WNOHANG)
-        while waitid(P_PID, id_t(pid), &info, flags) < 0 {
-            guard errno == EINTR else { return 1 }
-        }
-        // With WNOHANG and nothing to report, waitid leaves si_pid zero.
-        guard info._sifields._sigchld.si_pid == pid else { return nil }
+        guard ChildExit.waitForExit(of: pid, blocking: blocking) else { return nil }
         kill(-pid, SIGKILL)
         isReaped.store(true, ordering: .releasing)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { break }
-        }
+        let status = ChildExit.reap(pid)
         WorkerDeathWatchdog.shared.unregister(pid)
-        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
-        let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        return status
     }
 
     /// Reads what is there; returns false at end of file (or on an error that ends the stream).

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SheshaSystem
 import Synchronization
 
 /// `run`'s command while it runs: its exit status, awaited without blocking a Swift thread, and signals,
@@ -70,21 +71,15 @@ final class RunningCommand: Sendable {
     /// Blocks until the command has ended, then hands its status to `exitStatus`. Called once, by the
     /// thread that spawned the command.
     func waitUntilEnded() {
-        // Wait without reaping (WNOWAIT), mark it ended, and only then reap: until then the pid stays ours.
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+        // Wait without reaping, mark it ended, and only then reap: until then the pid stays ours.
+        _ = ChildExit.waitForExit(of: pid)
         let actions = state.withLock { state in
             state.hasEnded = true
             // Not reaped yet, so the group's id cannot have been taken by another process.
             if state.isStoppingGroup { kill(-pid, SIGKILL) }
             return state.onExit
         }
-        var status: Int32 = 0
-        var reaped = waitpid(pid, &status, 0)
-        while reaped < 0 && errno == EINTR { reaped = waitpid(pid, &status, 0) }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
-        let signalNumber = status & 0x7F
-        let code = reaped < 0 ? 1 : signalNumber == 0 ? (status >> 8) & 0xFF : 128 + signalNumber
+        let code = ChildExit.reap(pid)
         actions.forEach { $0() }
         let waiter = state.withLock { state in
             state.status = code

@@ -79,24 +79,22 @@ struct EngineCommand: Sendable {
                 message: "cannot start it: \(SystemError(call: "posix_spawn", path: arguments[0], code: failure))"
             )
         }
-        let status = await Self.wait(for: pid, timeout: timeout)
-        guard let status else {
+        let code = await Self.wait(for: pid, timeout: timeout)
+        guard let code else {
             throw EngineCommandFailed(
                 command: arguments.joined(separator: " "),
                 status: 124,
                 message: "it did not end within \(timeout), so it was stopped (SIGTERM, then SIGKILL)"
             )
         }
-        // Exited: the code is in bits 8-15; killed: the signal is in bits 0-6, reported as 128 + signal.
-        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return EngineResult(status: code, stdout: try output.contents(), stderr: try errors.contents())
     }
 }
 
 extension EngineCommand {
-    /// Waits for `pid` to end and reaps it; past `timeout` it gets SIGTERM, then SIGKILL 5 s later, and the
-    /// result is nil. The child is reaped only after the timer can no longer signal it, so a signal never
-    /// reaches another process that took its pid.
+    /// Waits for `pid` to end, reaps it and returns its exit code; past `timeout` it gets SIGTERM, then
+    /// SIGKILL 5 s later, and the result is nil. The child is reaped only after the timer can no longer
+    /// signal it, so a signal never reaches another process that took its pid.
     static func wait(for pid: pid_t, timeout: Duration) async -> Int32? {
         let ended = EndedFlag()
         // Whether the timer signalled the child: then it did not end by itself in time.
@@ -110,19 +108,16 @@ extension EngineCommand {
             return signalled
         }
         // waitid blocks, so it runs on a thread of its own rather than a cooperative one.
-        let status = await withCheckedContinuation { continuation in
+        let code = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                var info = siginfo_t()
-                // Ended but not reaped (WNOWAIT): the pid stays ours until the timer knows.
-                while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+                // Ended but not reaped: the pid stays ours until the timer knows.
+                _ = ChildExit.waitForExit(of: pid)
                 ended.state.withLock { $0 = true }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-                continuation.resume(returning: status)
+                continuation.resume(returning: ChildExit.reap(pid))
             }
         }
         timer.cancel()
-        return await timer.value ? nil : status
+        return await timer.value ? nil : code
     }
 }
 
