@@ -12,14 +12,7 @@ struct LostLeaseTests {
     func releasedFromOutside() async throws {
         try await withLedger { fixture in
             try await fixture.makePool(maxSize: 1, onExhausted: .fail)
-            let pool = fixture.pool()
-            let body = WaitingBody()
-            let call = Task {
-                try await withDeadline(.seconds(120)) {
-                    try await pool.withLease(holder: "a", ttl: .milliseconds(600)) { _ in await body.run() }
-                }
-            }
-            await body.started()
+            let (call, body) = await startWaitingLease(fixture.pool(), holder: "a")
             let lease = try #require(try await fixture.ledger.lease(pool: "p", holder: "a"))
             // Another connection, as another process would: the lease ends, its slot is dirty.
             let other = try SQLiteLedger(path: fixture.databasePath)
@@ -37,14 +30,7 @@ struct LostLeaseTests {
     func expiredWhileStalled() async throws {
         try await withLedger(clock: ManualWallClock(start: SystemWallClock().now())) { fixture in
             try await fixture.makePool(maxSize: 1, onExhausted: .fail)
-            let pool = fixture.pool()
-            let body = WaitingBody()
-            let call = Task {
-                try await withDeadline(.seconds(120)) {
-                    try await pool.withLease(holder: "a", ttl: .milliseconds(600)) { _ in await body.run() }
-                }
-            }
-            await body.started()
+            let (call, body) = await startWaitingLease(fixture.pool(), holder: "a")
             let lease = try #require(try await fixture.ledger.lease(pool: "p", holder: "a"))
             // The ledger's clock jumps past the expiry, as if this process had not run for a while.
             fixture.clock.advance(by: .seconds(60))
@@ -60,14 +46,7 @@ struct LostLeaseTests {
     func newHolderKeepsItsLease() async throws {
         try await withLedger { fixture in
             try await fixture.makePool(maxSize: 1, onExhausted: .fail)
-            let pool = fixture.pool()
-            let body = WaitingBody()
-            let call = Task {
-                try await withDeadline(.seconds(120)) {
-                    try await pool.withLease(holder: "old", ttl: .milliseconds(600)) { _ in await body.run() }
-                }
-            }
-            await body.started()
+            let (call, _) = await startWaitingLease(fixture.pool(), holder: "old")
             let old = try #require(try await fixture.ledger.lease(pool: "p", holder: "old"))
             let other = try SQLiteLedger(path: fixture.databasePath)
             _ = try await other.release(old.token, resetBy: nil)
@@ -115,5 +94,17 @@ struct LostLeaseTests {
             #expect(counter.value == 1)
             #expect(try await fixture.ledger.leases(pool: "p").isEmpty)
         }
+    }
+
+    /// Starts `withLease` with a short TTL and a body that waits until cancelled; returns once the body runs.
+    func startWaitingLease(_ pool: Pool, holder: String) async -> (call: Task<Void, any Error>, body: WaitingBody) {
+        let body = WaitingBody()
+        let call = Task {
+            try await withDeadline(.seconds(120)) {
+                try await pool.withLease(holder: holder, ttl: .milliseconds(600)) { _ in await body.run() }
+            }
+        }
+        await body.started()
+        return (call, body)
     }
 }
