@@ -46,9 +46,8 @@ extension SQLiteLedger {
 
             while true {
                 let usage = try usage(db, pool: pool, holder: request.holder)
-                let spare = usage.idle + usage.dirty + max(0, pool.definition.maxSize - usage.size)
-                let mayCreateBeyond = pool.definition.onExhausted == .create
-                if usage.waitersAhead < spare || mayCreateBeyond {
+                let spare = usage.spare(maxSize: pool.definition.maxSize)
+                if usage.isServable(in: pool.definition) {
                     let grant = try grant(db, pool: pool, request: request, now: now)
                     // Leaving the queue with room to spare lets the next in line through.
                     return AcquireOutcome(grant: grant, orphans: orphans, wakesWaiters: madeRoom || spare > 1)
@@ -97,6 +96,17 @@ extension SQLiteLedger {
         var size: Int
         var leased: Int
         var waitersAhead: Int
+
+        /// Slots a holder could be given now: idle, dirty (to reset), or room below the maximum.
+        func spare(maxSize: Int) -> Int {
+            idle + dirty + max(0, maxSize - size)
+        }
+
+        /// Whether this holder may be served now: a slot is spare for each waiter ahead of it and for it,
+        /// or the pool creates beyond its maximum. `acquire` grants by this rule and waiters wake by it.
+        func isServable(in pool: PoolDefinition) -> Bool {
+            waitersAhead < spare(maxSize: pool.maxSize) || pool.onExhausted == .create
+        }
     }
 
     func usage(_ db: Connection, pool: PoolRow, holder: String) throws -> UsageCounts {

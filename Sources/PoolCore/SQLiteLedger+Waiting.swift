@@ -34,12 +34,7 @@ extension SQLiteLedger {
     public func couldServe(pool: String, holder: String) async throws -> Bool {
         try await read { db in
             let pool = try poolRow(db, pool)
-            if pool.definition.onExhausted == .create {
-                return true
-            }
-            let usage = try usage(db, pool: pool, holder: holder)
-            let spare = usage.idle + usage.dirty + max(0, pool.definition.maxSize - usage.size)
-            return usage.waitersAhead < spare
+            return try usage(db, pool: pool, holder: holder).isServable(in: pool.definition)
         }
     }
 }
