@@ -27,6 +27,7 @@ public struct GitBackend: ResourceBackend {
         // A folder and a git registration exist that only a `creating` row accounts for, and setup has
         // not run: a crash here must not leave the worktree behind, nor let it pass for a ready slot.
         CrashPoint.reached(.midCreate)
+        try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
         try await runSetup(settings, slot: slot)
     }
 
@@ -68,6 +69,7 @@ public struct GitBackend: ResourceBackend {
         }
         let status = try await git.run(statusArguments, in: slot.path)
         if head == settings.baseCommit && status.isEmpty {
+            try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
             return
         }
         try await git.run(["checkout", "--force", "--detach", "--quiet", settings.baseCommit], in: slot.path)
@@ -75,6 +77,7 @@ public struct GitBackend: ResourceBackend {
         // crash here must not let the slot be handed out as clean.
         CrashPoint.reached(.midReset)
         try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
+        try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
         if head != settings.baseCommit, !settings.lockfiles.isEmpty {
             let changed = try await git.run(
                 ["diff", "--name-only", head, settings.baseCommit, "--"] + settings.lockfiles,
