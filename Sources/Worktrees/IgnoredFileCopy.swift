@@ -26,6 +26,12 @@ public struct IgnoredFileCopy: Sendable {
         self.patterns = patterns
     }
 
+    /// The copy a pool with these settings makes, for use outside a pool (benchmarks, tools). Throws
+    /// `gitMissing` without git.
+    public init(repository: String, patterns: [String]) throws {
+        self.init(git: try Git(), repository: repository, patterns: patterns)
+    }
+
     /// Whether any pattern applies: the pool's own, or a `.worktreeinclude` at the repository's root.
     var isNeeded: Bool {
         !patterns.isEmpty || FileManager.default.fileExists(atPath: includeFilePath)
