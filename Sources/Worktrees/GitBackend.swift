@@ -57,7 +57,8 @@ public struct GitBackend: ResourceBackend {
     }
 
     /// Back to the base commit: forced detached checkout, then `git clean`. Ignored files (build caches)
-    /// survive unless the pool cleans them. A tree already clean at the base commit is left alone.
+    /// survive unless the pool cleans them. A tree already clean at the base commit is left alone. Either
+    /// way the pool's copied ignored files are brought up to date (see `IgnoredFileCopy`).
     public func reset(_ slot: Slot) async throws {
         let settings = try await config()
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)

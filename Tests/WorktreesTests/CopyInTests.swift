@@ -168,4 +168,92 @@ struct CopyInTests {
             #expect(contents(of: lease.path + "/conf") == "a file, not a folder\n")
         }
     }
+
+    @Test("the copy patterns are kept in the pool's settings and add their work to the slot deadlines")
+    func patternsAreStored() async throws {
+        try await withWorktreeFixture { fixture in
+            _ = try await fixture.makePool(copyPatterns: [".env", "build/"])
+            let config = try await fixture.config()
+            #expect(config.copyPatterns == [".env", "build/"])
+            let plain = WorktreeConfig(repository: "/r", baseRef: "main", baseCommit: "abc")
+            var copying = plain
+            copying.copyPatterns = [".env"]
+            let git = plain.gitTimeout + CommandRunner.terminationGrace
+            #expect(copying.workTimeouts.create == plain.workTimeouts.create + git * 4)
+            #expect(copying.workTimeouts.reset == plain.workTimeouts.reset + git * 4)
+            // Settings stored before copy patterns existed read as none.
+            let old = #"{"baseCommit":"abc","baseRef":"main","cleanIgnored":false,"lockfiles":[],"repository":"/r","setup":[]}"#
+            #expect(try WorktreeConfig(json: old).copyPatterns == [])
+        }
+    }
+
+    @Test(
+        "on xfs with reflink=1 every copy is a reflink of its source",
+        .enabled(if: ReflinkImage.isPossible, "needs root, mkfs.xfs and loop devices")
+    )
+    func reflinksWhereTheFileSystemHasThem() async throws {
+        try await withTemporaryFolder { folder in
+            let image = try ReflinkImage(in: folder.path(percentEncoded: false))
+            defer { image.unmount() }
+            let repository = try makeGitRepository(
+                in: URL(filePath: image.mountPoint), files: [".gitignore": "cache/\n", "src/main.txt": "hello\n"]
+            ).path(percentEncoded: false)
+            for name in ["a.bin", "b.bin"] {
+                try FileManager.default.createDirectory(atPath: repository + "/cache", withIntermediateDirectories: true)
+                try Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ name.count) })
+                    .write(to: URL(filePath: repository + "/cache/" + name))
+            }
+            let slot = image.mountPoint + "/slot"
+            try git(["worktree", "add", "--quiet", "--detach", slot], in: URL(filePath: repository))
+
+            let report = try await IgnoredFileCopy(repository: repository, patterns: ["cache/"]).bringUpToDate(slot: slot)
+
+            #expect(report.copied == [.reflink: 2])
+            #expect(report.bytes == 2 << 20)
+            for name in ["a.bin", "b.bin"] {
+                #expect(FileManager.default.contents(atPath: slot + "/cache/" + name)
+                    == FileManager.default.contents(atPath: repository + "/cache/" + name))
+            }
+        }
+    }
+}
+
+/// An xfs image made with reflinks and loop-mounted for one test.
+struct ReflinkImage {
+    static let mkfs = "/usr/sbin/mkfs.xfs"
+
+    static var isPossible: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: mkfs)
+            && FileManager.default.fileExists(atPath: "/dev/loop-control")
+    }
+
+    let mountPoint: String
+
+    init(in folder: String) throws {
+        let image = folder + "/xfs.img"
+        mountPoint = folder + "/mnt"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: image, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(filePath: image))
+        try handle.truncate(atOffset: 512 << 20)
+        try handle.close()
+        try Self.run(Self.mkfs, ["-q", "-m", "reflink=1", image])
+        try Self.run("/usr/bin/mount", ["-o", "loop", image, mountPoint])
+    }
+
+    /// Lazily, so a descriptor a failed test left open cannot keep the image mounted.
+    func unmount() {
+        try? Self.run("/usr/bin/umount", ["-l", mountPoint])
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(filePath: executable)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(executable) \(arguments) failed"])
+        }
+    }
 }
