@@ -17,9 +17,9 @@ extension WorktreePool {
         guard !paths.isEmpty else {
             throw PoolError.invalidArgument("adopt needs the path of at least one worktree")
         }
-        let settings = try WorktreeConfig(json: try await pool.ledger.pool(named: pool.name).config)
-        let git = self.git.bounded(by: settings.gitTimeout)
         let definition = try await pool.ledger.pool(named: pool.name)
+        let settings = try WorktreeConfig(json: definition.config)
+        let git = self.git.bounded(by: settings.gitTimeout)
         var candidates: [String] = []
         for path in paths {
             let candidate = try await checkAdoptable(path, settings: settings, slotFolder: definition.slotFolder, git: git)

@@ -66,6 +66,22 @@ struct AdoptCopyCLITests {
         }
     }
 
+    @Test("adopt without the database, or into a pool that does not exist, exits 64 and leaves the worktree")
+    func adoptWithoutPool() async throws {
+        try await withFixture { fixture in
+            let worktree = try Self.addWorktree(fixture, "lonely")
+            let missing = try await fixture.cli(["adopt", worktree])
+            #expect(missing.status == 64, "\(missing)")
+            #expect(!FileManager.default.fileExists(atPath: fixture.databasePath))
+            try await fixture.initPool()
+            let unknown = try await fixture.cli(["adopt", "--pool", "nope", worktree])
+            #expect(unknown.status == 64, "\(unknown)")
+            #expect(unknown.stderr.contains("nope"), "\(unknown)")
+            #expect(FileManager.default.fileExists(atPath: worktree + "/.git"))
+            #expect(try await fixture.slots().isEmpty)
+        }
+    }
+
     @Test("init worktree --copy refuses bad patterns with exit 64 and one line, creating nothing")
     func badCopyPatterns() async throws {
         try await withFixture { fixture in
