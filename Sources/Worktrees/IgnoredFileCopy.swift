@@ -67,6 +67,7 @@ public struct IgnoredFileCopy: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines) + "/" + Self.recordName
         var record = CopyRecord(path: recordPath)
         try record.load()
+        let loaded = record.entries
         var toCopy: [(String, stat)] = []
         for file in files {
             // A file removed at the source since git listed it is simply not copied.
@@ -90,7 +91,9 @@ public struct IgnoredFileCopy: Sendable {
         for (file, _) in toCopy {
             record.entries[file] = nil
         }
-        try record.save()
+        if record.entries != loaded {
+            try record.save()
+        }
         for (file, source) in toCopy {
             try makeParents(of: file, in: slot)
             let method = try FileCloner.copy(from: repository + "/" + file, to: slot + "/" + file, status: source)
