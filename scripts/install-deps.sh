@@ -12,6 +12,8 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v runc >/dev/null 2>&1 || missing+=(runc)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+# The copy-in benchmark makes an xfs image with reflinks (mkfs.xfs lives in /sbin).
+[ -x /sbin/mkfs.xfs ] || [ -x /usr/sbin/mkfs.xfs ] || missing+=(xfsprogs)
 # The sandboxes run the system's Python (/usr/bin/python3), whatever python3 PATH finds first.
 [ -x /usr/bin/python3 ] || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then

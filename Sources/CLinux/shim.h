@@ -65,4 +65,20 @@ static inline uint32_t clinux_atomic_subtract(uint32_t *word, uint32_t amount) {
     return __atomic_sub_fetch(word, amount, __ATOMIC_SEQ_CST);
 }
 
+// A reflink: `destination` shares `source`'s blocks, copy-on-write (btrfs, xfs with reflink=1). ioctl is
+// variadic, and FICLONE comes from linux/fs.h. 0, or -1 with errno (EOPNOTSUPP, EXDEV, EINVAL where the
+// file system cannot).
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+static inline int clinux_clone_file(int destination, int source) {
+    return ioctl(destination, FICLONE, source);
+}
+
+// copy_file_range(2) through syscall (glibc declares it only under _GNU_SOURCE): the kernel copies, without
+// passing the bytes through this process. Returns the bytes copied, 0 at the end of the source, or -1 with
+// errno.
+static inline long clinux_copy_file_range(int source, int destination, size_t length) {
+    return syscall(SYS_copy_file_range, source, NULL, destination, NULL, length, 0U);
+}
+
 #endif

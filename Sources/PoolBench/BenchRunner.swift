@@ -28,6 +28,7 @@ struct BenchRunner {
             case .sandbox: report.sandbox = try await SandboxBench(options: options, folder: folder).run()
             case .rlm: report.rlm = try await RLMBench(options: options, folder: folder).run()
             case .wait: report.wait = try await WaitBench(options: options, folder: folder).run()
+            case .copyin: report.copyIn = try await CopyInBench(options: options, folder: folder).run()
             }
         }
         report.machine.loadAverageAfter = MachineInfo.loadAverage

@@ -29,6 +29,12 @@ public enum ExitCodes {
             case .notARepository, .unknownRef: return usage
             case .commandFailed, .setupFailed, .timedOut, .setupTimedOut: return failure
             }
+        case let error as AdoptionError:
+            switch error {
+            case .refused: return usage
+            case .full: return temporaryFailure
+            case .moveFailed: return failure
+            }
         case is MigrationError:
             return dataError
         case is SystemError:

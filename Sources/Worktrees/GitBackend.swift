@@ -27,6 +27,7 @@ public struct GitBackend: ResourceBackend {
         // A folder and a git registration exist that only a `creating` row accounts for, and setup has
         // not run: a crash here must not leave the worktree behind, nor let it pass for a ready slot.
         CrashPoint.reached(.midCreate)
+        try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
         try await runSetup(settings, slot: slot)
     }
 
@@ -56,7 +57,8 @@ public struct GitBackend: ResourceBackend {
     }
 
     /// Back to the base commit: forced detached checkout, then `git clean`. Ignored files (build caches)
-    /// survive unless the pool cleans them. A tree already clean at the base commit is left alone.
+    /// survive unless the pool cleans them. A tree already clean at the base commit is left alone. Either
+    /// way the pool's copied ignored files are brought up to date (see `IgnoredFileCopy`).
     public func reset(_ slot: Slot) async throws {
         let settings = try await config()
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
@@ -68,6 +70,7 @@ public struct GitBackend: ResourceBackend {
         }
         let status = try await git.run(statusArguments, in: slot.path)
         if head == settings.baseCommit && status.isEmpty {
+            try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
             return
         }
         try await git.run(["checkout", "--force", "--detach", "--quiet", settings.baseCommit], in: slot.path)
@@ -75,6 +78,7 @@ public struct GitBackend: ResourceBackend {
         // crash here must not let the slot be handed out as clean.
         CrashPoint.reached(.midReset)
         try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
+        try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
         if head != settings.baseCommit, !settings.lockfiles.isEmpty {
             let changed = try await git.run(
                 ["diff", "--name-only", head, settings.baseCommit, "--"] + settings.lockfiles,

@@ -19,6 +19,9 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
     public var setupTimeout: Duration
     /// How long one git command may run before it is stopped.
     public var gitTimeout: Duration
+    /// Gitignore-style patterns picking the ignored files of the main working tree copied into each new
+    /// slot (with those in `.worktreeinclude`), see `IgnoredFileCopy`.
+    public var copyPatterns: [String]
 
     public static let defaultSetupTimeout: Duration = .seconds(30 * 60)
     public static let defaultGitTimeout: Duration = .seconds(10 * 60)
@@ -31,7 +34,8 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
         cleanIgnored: Bool = false,
         lockfiles: [String] = [],
         setupTimeout: Duration = defaultSetupTimeout,
-        gitTimeout: Duration = defaultGitTimeout
+        gitTimeout: Duration = defaultGitTimeout,
+        copyPatterns: [String] = []
     ) {
         self.repository = repository
         self.baseRef = baseRef
@@ -41,14 +45,15 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
         self.lockfiles = lockfiles
         self.setupTimeout = setupTimeout
         self.gitTimeout = gitTimeout
+        self.copyPatterns = copyPatterns
     }
 
     enum CodingKeys: String, CodingKey {
         case repository, baseRef, baseCommit, setup, cleanIgnored, lockfiles
-        case setupTimeoutMilliseconds, gitTimeoutMilliseconds
+        case setupTimeoutMilliseconds, gitTimeoutMilliseconds, copyPatterns
     }
 
-    /// Pools made before the timeouts existed have none stored: they get the defaults.
+    /// Pools made before the timeouts (or copy patterns) existed have none stored: they get the defaults.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         repository = try container.decode(String.self, forKey: .repository)
@@ -61,6 +66,7 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
             .map { .milliseconds($0) } ?? Self.defaultSetupTimeout
         gitTimeout = try container.decodeIfPresent(Int64.self, forKey: .gitTimeoutMilliseconds)
             .map { .milliseconds($0) } ?? Self.defaultGitTimeout
+        copyPatterns = try container.decodeIfPresent([String].self, forKey: .copyPatterns) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,6 +79,7 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
         try container.encode(lockfiles, forKey: .lockfiles)
         try container.encode(Self.milliseconds(setupTimeout), forKey: .setupTimeoutMilliseconds)
         try container.encode(Self.milliseconds(gitTimeout), forKey: .gitTimeoutMilliseconds)
+        try container.encode(copyPatterns, forKey: .copyPatterns)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
@@ -82,13 +89,15 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
     /// The longest each kind of slow work on one slot may take: the sum of its commands' limits, plus the
     /// grace each gets between SIGTERM and SIGKILL. A create is `git worktree add` and the setup commands;
     /// a reset up to five git commands and, after a lockfile changed, the setup commands again; a removal
-    /// two git commands.
+    /// two git commands. Copying ignored files in (`copyPatterns`) adds three git commands and the copy
+    /// itself, which is allowed one git limit.
     public var workTimeouts: WorkTimeouts {
         let git = gitTimeout + CommandRunner.terminationGrace
         let setupAll = (setupTimeout + CommandRunner.terminationGrace) * setup.count
+        let copyIn = copyPatterns.isEmpty ? Duration.zero : git * 4
         return WorkTimeouts(
-            create: git + setupAll,
-            reset: git * 5 + (lockfiles.isEmpty ? .zero : setupAll),
+            create: git + copyIn + setupAll,
+            reset: git * 5 + copyIn + (lockfiles.isEmpty ? .zero : setupAll),
             destroy: git * 2
         )
     }

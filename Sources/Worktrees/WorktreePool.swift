@@ -42,12 +42,14 @@ public struct WorktreePool: Sendable {
         cleanIgnored: Bool = false,
         lockfiles: [String] = [],
         setupTimeout: Duration = WorktreeConfig.defaultSetupTimeout,
-        gitTimeout: Duration = WorktreeConfig.defaultGitTimeout
+        gitTimeout: Duration = WorktreeConfig.defaultGitTimeout,
+        copyPatterns: [String] = []
     ) async throws -> PoolDefinition {
         for (name, limit) in [("setup", setupTimeout), ("git", gitTimeout)] where limit <= .zero {
             throw PoolError.invalidArgument("the \(name) timeout must be longer than zero; pass e.g. --\(name)-timeout 10m")
         }
         try Names.validate(name, kind: "pool")
+        try CopyPatterns.validate(copyPatterns)
         let git = try Git().bounded(by: gitTimeout)
         let topLevel = try await git.topLevel(of: repository)
         let commit = try await git.commit(of: baseRef, in: topLevel)
@@ -67,7 +69,8 @@ public struct WorktreePool: Sendable {
         }
         let config = WorktreeConfig(
             repository: topLevel, baseRef: baseRef, baseCommit: commit, setup: setup,
-            cleanIgnored: cleanIgnored, lockfiles: lockfiles, setupTimeout: setupTimeout, gitTimeout: gitTimeout
+            cleanIgnored: cleanIgnored, lockfiles: lockfiles, setupTimeout: setupTimeout, gitTimeout: gitTimeout,
+            copyPatterns: copyPatterns
         )
         return PoolDefinition(
             name: name, kind: kind, slotFolder: folder, maxSize: maxSize, minIdle: minIdle,

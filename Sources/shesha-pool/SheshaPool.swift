@@ -22,7 +22,7 @@ struct SheshaPool: AsyncParsableCommand {
             CommandGroup(
                 name: "Administration",
                 subcommands: [
-                    Init.self, Expand.self, Shrink.self, Cleanup.self, Doctor.self, Refresh.self, Stats.self,
+                    Init.self, Adopt.self, Expand.self, Shrink.self, Cleanup.self, Doctor.self, Refresh.self, Stats.self,
                 ]
             ),
         ]

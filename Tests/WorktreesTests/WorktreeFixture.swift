@@ -28,11 +28,13 @@ struct WorktreeFixture {
         onExhausted: ExhaustionPolicy = .fail,
         setup: [String] = [],
         cleanIgnored: Bool = false,
-        lockfiles: [String] = []
+        lockfiles: [String] = [],
+        copyPatterns: [String] = []
     ) async throws -> WorktreePool {
         let definition = try await WorktreePool.prepare(
             name: name, repository: repositoryPath, baseRef: baseRef, slotFolder: slotFolder, maxSize: maxSize,
-            onExhausted: onExhausted, setup: setup, cleanIgnored: cleanIgnored, lockfiles: lockfiles
+            onExhausted: onExhausted, setup: setup, cleanIgnored: cleanIgnored, lockfiles: lockfiles,
+            copyPatterns: copyPatterns
         )
         try await ledger.createPool(definition)
         return try await WorktreePool(ledger: ledger, name: name)

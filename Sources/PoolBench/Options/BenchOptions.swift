@@ -4,7 +4,7 @@ import Sandbox
 /// whatever their order.
 struct BenchOptions {
     enum Section: String, CaseIterable {
-        case ledger, scale, worktrees, startup, sandbox, rlm, wait
+        case ledger, scale, worktrees, startup, sandbox, rlm, wait, copyin
     }
 
     var isQuick = false

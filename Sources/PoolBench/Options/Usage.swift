@@ -28,12 +28,14 @@ enum Usage {
                      container pool against a sandbox started and stopped per query
           wait       32 processes waiting on 1 busy slot: their CPU per second of waiting and the hand-over
                      latency from a release to the next acquire, the old polling wait against the wake-up
+          copyin     a new slot with a 200 MB ignored cache: reflinked on an xfs loop image (root; else
+                     skipped, saying why), copied on the disk folder, and written by a setup command
         Both sides of every comparison run in the same repetition, interleaved; figures are medians with
         (min..max) over the repetitions.
 
           --quick              shorter runs, fewer repetitions, a 5,000-file repository (under 2 minutes)
           --json FILE          also write every figure as JSON to FILE
-          --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox,rlm,wait)
+          --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox,rlm,wait,copyin)
           --shesha-pool PATH   the shesha-pool executable to time (needed by worktrees, startup, sandbox)
           --repo-script PATH   scripts/make-synthetic-repo.py (needed by worktrees and startup)
           --repetitions N      repetitions of every comparison (default: ledger 3, scale 5, worktrees 7,

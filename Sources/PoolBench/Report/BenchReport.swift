@@ -23,6 +23,7 @@ struct BenchReport: Codable {
     var sandbox: SandboxBench.Section?
     var rlm: RLMBench.Section?
     var wait: WaitBench.Section?
+    var copyIn: CopyInBench.Section?
     var targets: [TargetCheck] = []
 
     func writeJSON(to path: String) throws {
@@ -40,6 +41,7 @@ struct BenchReport: Codable {
         if let sandbox { parts.append(Self.wrap(sandbox.heading) + "\n\n" + sandbox.table) }
         if let rlm { parts.append(Self.wrap(rlm.heading) + "\n\n" + rlm.table) }
         if let wait { parts.append(Self.wrap(wait.heading) + "\n\n" + wait.table) }
+        if let copyIn { parts.append(Self.wrap(copyIn.heading) + "\n\n" + copyIn.table) }
         if !targets.isEmpty {
             parts.append("TARGETS (issue 4)\n\n" + TargetCheck.table(targets, report: self))
         }

@@ -60,6 +60,16 @@ extension SheshaPool {
         @Option(help: ArgumentHelp("A file whose change reruns setup on refresh (repeatable).", valueName: "file"))
         var lockfile: [String] = []
 
+        @Option(
+            help: ArgumentHelp(
+                "A gitignore-style pattern, relative to the repository's root, of ignored files to copy from the "
+                    + "main working tree into each new slot (repeatable), e.g. .env or 'node_modules/'. Patterns in "
+                    + ".worktreeinclude at the repository's root are added.",
+                valueName: "pattern"
+            )
+        )
+        var copy: [String] = []
+
         @Flag(help: "Keep ignored files (build caches) across holders, or clean them on every reset.")
         var ignored: IgnoredFiles = .keepIgnored
 
@@ -88,7 +98,7 @@ extension SheshaPool {
                 name: global.poolName, repository: repo, baseRef: base, slotFolder: slotFolder,
                 maxSize: size.maxSize, minIdle: size.minIdle, onExhausted: size.onExhausted, setup: setup,
                 cleanIgnored: ignored == .cleanIgnored, lockfiles: lockfile,
-                setupTimeout: setupTimeout.duration, gitTimeout: gitTimeout.duration
+                setupTimeout: setupTimeout.duration, gitTimeout: gitTimeout.duration, copyPatterns: copy
             )
             let ledger = try existingLedger ?? SQLiteLedger(path: global.databasePath)
             try await ledger.createPool(definition)
