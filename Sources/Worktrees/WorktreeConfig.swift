@@ -81,14 +81,14 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
 
     /// The longest each kind of slow work on one slot may take: the sum of its commands' limits, plus the
     /// grace each gets between SIGTERM and SIGKILL. A create is `git worktree add` and the setup commands;
-    /// a reset up to five git commands and, after a lockfile changed, the setup commands again; a removal
-    /// two git commands.
+    /// a reset up to eight git commands (see `GitBackend.reset`) and, after a lockfile changed, the setup
+    /// commands again; a removal two git commands.
     public var workTimeouts: WorkTimeouts {
         let git = gitTimeout + CommandRunner.terminationGrace
         let setupAll = (setupTimeout + CommandRunner.terminationGrace) * setup.count
         return WorkTimeouts(
             create: git + setupAll,
-            reset: git * 5 + (lockfiles.isEmpty ? .zero : setupAll),
+            reset: git * 8 + (lockfiles.isEmpty ? .zero : setupAll),
             destroy: git * 2
         )
     }
