@@ -27,15 +27,20 @@ extension GitBackend {
     func resetReporting(_ slot: Slot) async throws -> ResetOutcome {
         let settings = try await config()
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
+        // A slot folder locked against its owner hides even its `.git` file from a non-root pool.
+        let wasLocked = try WorktreeFolders.letOwnerInto(slot.path)
         let gitFolder = try WorktreeGitFolder(worktree: slot.path)
-        // git fails here only on damage the reset repairs (a folder locked against its owner); timeouts throw.
+        // A status that fails (a folder git may not read, a damaged index) leaves it to the whole reset,
+        // which repairs what it can and otherwise fails with git's reason. A timeout throws.
         let statusResult = try await git.runAllowingFailure(WorktreeStatus.arguments, in: slot.path)
         let status = statusResult.succeeded ? WorktreeStatus(porcelain: statusResult.stdout) : nil
-        if let status, try await isFresh(slot, status: status, gitFolder: gitFolder, settings: settings, git: git) {
+        if !wasLocked, let status, try await isFresh(slot, status: status, gitFolder: gitFolder, settings: settings, git: git) {
             return .leftAlone
         }
 
-        try WorktreeFolders.letOwnerIn(slot.path)
+        // Ignored folders a reset keeps stay as the holder left them; git must get into those it removes.
+        let kept = settings.cleanIgnored ? [] : status.map(Self.ignoredFolders) ?? []
+        try WorktreeFolders.letOwnerIn(slot.path, skipping: kept)
         try gitFolder.removeLeftovers()
         // The commit the holder left, for the lockfile check; asked again only if status could not run.
         var previous = status?.head
@@ -83,13 +88,18 @@ extension GitBackend {
         guard status.isFreshCheckout(of: settings.baseCommit, keepingIgnored: !settings.cleanIgnored),
             gitFolder.presentLeftovers().isEmpty
         else { return false }
-        let ignoredFolders = Set(status.ignored.filter { $0.hasSuffix("/") }.map { String($0.dropLast()) })
         // A folder the walk cannot read proves nothing: the whole reset repairs it, or says why it cannot.
-        guard let flaws = try? WorktreeFolders.flaws(in: slot.path, skipping: ignoredFolders) else { return false }
+        guard let flaws = try? WorktreeFolders.flaws(in: slot.path, skipping: Self.ignoredFolders(status))
+        else { return false }
         guard flaws.locked.isEmpty else { return false }
         guard !flaws.empty.isEmpty else { return true }
         // A fresh checkout has an empty folder for each submodule it does not populate.
         let submodules = Set(try await WorktreeSubmodules.paths(in: slot.path, git: git))
         return flaws.empty.allSatisfy(submodules.contains)
+    }
+
+    /// The ignored folders `status` lists, relative to the worktree, without their trailing slash.
+    private static func ignoredFolders(_ status: WorktreeStatus) -> Set<String> {
+        Set(status.ignored.filter { $0.hasSuffix("/") }.map { String($0.dropLast()) })
     }
 }

@@ -45,23 +45,36 @@ enum WorktreeFolders {
 
     /// Gives every folder under `root` (and `root` itself) that lacks them its owner's permissions, with
     /// the read and search bits a new folder gets (`0777 & ~umask`), so git can clean and check out
-    /// beneath it and the next holder can enter it. Ignored folders are included: a reset that removes
-    /// them needs to get in, and one that keeps them keeps them usable. Returns the folders changed.
+    /// beneath it and the next holder can enter it. Folders in `skipping` (ignored folders a reset keeps as
+    /// the holder left them) are not entered; a reset that removes ignored files skips none, since git must
+    /// get into them. Returns the folders changed, relative to `root`.
     @discardableResult
-    static func letOwnerIn(_ root: String) throws -> [String] {
+    static func letOwnerIn(_ root: String, skipping: Set<String> = []) throws -> [String] {
         var changed: [String] = []
-        let wanted = 0o777 & ~currentUmask()
-        func repair(_ folder: String, _ relative: String, _ mode: mode_t) throws {
-            guard mode & ownerAccess != ownerAccess else { return }
-            _ = try retryingInterruptions("chmod", path: folder) { chmod(folder, (mode & 0o7777) | wanted | ownerAccess) }
-            changed.append(relative)
+        if try letOwnerInto(root) {
+            changed.append("")
         }
-        try repair(root, "", try lstatMode(root))
-        try walk(root, relative: "", skipping: []) { folder, relative, mode in
-            try repair(folder, relative, mode)
+        try walk(root, relative: "", skipping: skipping) { folder, relative, mode in
+            if try letOwnerInto(folder, mode: mode) {
+                changed.append(relative)
+            }
             return true
         } emptyFolder: { _ in }
         return changed
+    }
+
+    /// Gives `folder` alone its owner's permissions if it lacks them (see `letOwnerIn`); returns whether
+    /// it changed anything.
+    @discardableResult
+    static func letOwnerInto(_ folder: String) throws -> Bool {
+        try letOwnerInto(folder, mode: try lstatMode(folder))
+    }
+
+    private static func letOwnerInto(_ folder: String, mode: mode_t) throws -> Bool {
+        guard mode & ownerAccess != ownerAccess else { return false }
+        let wanted = 0o777 & ~currentUmask()
+        _ = try retryingInterruptions("chmod", path: folder) { chmod(folder, (mode & 0o7777) | wanted | ownerAccess) }
+        return true
     }
 
     /// Calls `visit` for each folder below `folder` (with its path, its path relative to the walk's root

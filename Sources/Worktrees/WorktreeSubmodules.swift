@@ -3,7 +3,8 @@ import PoolCore
 
 /// The submodules of a slot's checkout. A fresh `git worktree add` leaves them unpopulated (empty
 /// folders); a holder may populate them. A reset brings the populated ones back to the commits the base
-/// records, clean, and leaves the others alone, so it never clones or fetches.
+/// records, clean, and leaves the others alone: it never clones, and fetches only a recorded commit a
+/// populated submodule lacks (after a `refresh` moved the base).
 enum WorktreeSubmodules {
     /// The submodule paths `.gitmodules` in `worktree` names (none without the file), as git reads them.
     static func paths(in worktree: String, git: Git) async throws -> [String] {

@@ -60,6 +60,16 @@ struct CompleteResetTests {
         }
     }
 
+    @Test("the slot's own folder locked with chmod 000 is opened to its owner again")
+    func lockedSlotFolder() async throws {
+        try await withLeasedSlot { slot, backend, base in
+            #expect(chmod(slot.path, 0) == 0)
+
+            try await expectRestored(slot, by: backend, base: base)
+            #expect(try mode(of: slot.path) & 0o700 == 0o700)
+        }
+    }
+
     @Test("an untracked folder locked with chmod 000 goes, with what is inside")
     func lockedUntrackedFolder() async throws {
         try await withLeasedSlot { slot, backend, base in
