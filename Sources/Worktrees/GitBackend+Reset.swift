@@ -34,7 +34,9 @@ extension GitBackend {
         // which repairs what it can and otherwise fails with git's reason. A timeout throws.
         let statusResult = try await git.runAllowingFailure(WorktreeStatus.arguments, in: slot.path)
         let status = statusResult.succeeded ? WorktreeStatus(porcelain: statusResult.stdout) : nil
-        if !wasLocked, let status, try await isFresh(slot, status: status, gitFolder: gitFolder, settings: settings, git: git) {
+        if !wasLocked, let status,
+            try await isFresh(slot, status: status, gitFolder: gitFolder, settings: settings, git: git)
+        {
             return .leftAlone
         }
 

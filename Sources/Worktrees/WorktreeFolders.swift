@@ -59,7 +59,7 @@ enum WorktreeFolders {
                 changed.append(relative)
             }
             return true
-        } emptyFolder: { _ in }
+        }
         return changed
     }
 
@@ -85,7 +85,7 @@ enum WorktreeFolders {
         relative: String,
         skipping: Set<String>,
         visit: (String, String, mode_t) throws -> Bool,
-        emptyFolder: (String) -> Void
+        emptyFolder: (String) -> Void = { _ in }
     ) throws {
         guard let stream = opendir(folder) else { throw SystemError.last("opendir", path: folder) }
         defer { closedir(stream) }

@@ -3,6 +3,7 @@ import Glibc
 import PoolCore
 import PoolTesting
 import Testing
+
 @testable import Worktrees
 
 /// After a reset a slot equals a fresh `git worktree add --detach` at the base, plus the ignored files it
@@ -279,7 +280,10 @@ private func expectRestored(
 ) async throws {
     #expect(try await backend.resetReporting(slot) == .restored, sourceLocation: sourceLocation)
     #expect(try head(at: slot.path) == base, sourceLocation: sourceLocation)
-    #expect(try git(["rev-parse", "--abbrev-ref", "HEAD"], at: slot.path).trimmed == "HEAD", sourceLocation: sourceLocation)
+    #expect(
+        try git(["rev-parse", "--abbrev-ref", "HEAD"], at: slot.path).trimmed == "HEAD",
+        sourceLocation: sourceLocation
+    )
     #expect(try status(at: slot.path).isEmpty, sourceLocation: sourceLocation)
     #expect(contents(of: slot.path + "/README.md") == "# test repository\n", sourceLocation: sourceLocation)
     #expect(try await backend.resetReporting(slot) == .leftAlone, sourceLocation: sourceLocation)
@@ -310,7 +314,10 @@ private func addSubmodule(to fixture: WorktreeFixture) throws -> String {
     try writeFile("v2\n", to: library.path(percentEncoded: false) + "/lib.txt")
     try git(["commit", "--quiet", "--all", "--message", "v2"], in: library)
     try git(
-        ["-c", "protocol.file.allow=always", "submodule", "--quiet", "add", library.path(percentEncoded: false), "lib"],
+        [
+            "-c", "protocol.file.allow=always", "submodule", "--quiet", "add", library.path(percentEncoded: false),
+            "lib",
+        ],
         in: fixture.repository
     )
     try git(["commit", "--quiet", "--message", "add lib"], in: fixture.repository)

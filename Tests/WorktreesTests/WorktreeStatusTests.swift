@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Worktrees
 
 /// Reading `git status --porcelain=v2 --branch -z`: HEAD's commit and branch from the headers, changes and
@@ -24,7 +25,9 @@ struct WorktreeStatusTests {
 
     @Test("ignored paths are listed apart, and count as changes only when ignored files go too")
     func ignoredPaths() {
-        let status = WorktreeStatus(porcelain: "# branch.oid \(commit)\0# branch.head (detached)\0! build/\0! a b.log\0")
+        let status = WorktreeStatus(
+            porcelain: "# branch.oid \(commit)\0# branch.head (detached)\0! build/\0! a b.log\0"
+        )
         #expect(status.ignored == ["build/", "a b.log"])
         #expect(!status.hasChanges)
         #expect(status.isFreshCheckout(of: commit, keepingIgnored: true))
