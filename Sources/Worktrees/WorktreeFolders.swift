@@ -16,8 +16,6 @@ enum WorktreeFolders {
         /// Folders without read, write and search permission for their owner, relative to the worktree
         /// ("" for the worktree itself). The walk does not enter them.
         var locked: [String] = []
-
-        var isEmpty: Bool { empty.isEmpty && locked.isEmpty }
     }
 
     /// The permissions a folder's owner needs to list, enter and change it (u+rwx).
@@ -31,7 +29,7 @@ enum WorktreeFolders {
             flaws.locked.append("")
             return flaws
         }
-        try walk(root, relative: "", skipping: skipping) { folder, relative, mode in
+        try walk(root, relative: "", skipping: skipping) { _, relative, mode in
             if mode & ownerAccess != ownerAccess {
                 flaws.locked.append(relative)
                 return false
