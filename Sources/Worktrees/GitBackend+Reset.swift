@@ -18,8 +18,8 @@ extension GitBackend {
     enum ResetOutcome: Equatable {
         /// The slot was proven fresh, and nothing was changed.
         case leftAlone
-        /// The whole reset ran.
-        case restored
+        /// The whole reset ran; `git clean` too, unless there was provably nothing for it to remove.
+        case restored(cleaned: Bool)
     }
 
     /// `reset`, saying whether it had work to do.
@@ -42,7 +42,7 @@ extension GitBackend {
 
         // Ignored folders a reset keeps stay as the holder left them; git must get into those it removes.
         let kept = settings.cleanIgnored ? [] : status.map(Self.ignoredFolders) ?? []
-        try WorktreeFolders.letOwnerIn(slot.path, skipping: kept)
+        let folders = try WorktreeFolders.letOwnerIn(slot.path, skipping: kept)
         try gitFolder.removeLeftovers()
         // The commit the holder left, for the lockfile check; asked again only if status could not run.
         var previous = status?.head
@@ -54,8 +54,14 @@ extension GitBackend {
         // Half reset: tracked files are back at the base, the last holder's new files are still there. A
         // crash here must not let the slot be handed out as clean.
         CrashPoint.reached(.midReset)
-        // -ff: nested repositories go too; -d: folders, empty ones included.
-        try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
+        // Only `git clean` removes untracked paths and empty folders; the checkout removes tracked files and
+        // the folders it empties. With none of the former it has nothing to do (edits to tracked files only).
+        // (An unpopulated submodule's empty folder makes it run for nothing, which is harmless.)
+        let cleans = (status?.hasPathsToClean(keepingIgnored: !settings.cleanIgnored) ?? true) || !folders.empty.isEmpty
+        if cleans {
+            // -ff: nested repositories go too; -d: folders, empty ones included.
+            try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
+        }
         try await WorktreeSubmodules.restore(in: slot.path, git: git, cleanIgnored: settings.cleanIgnored)
         if let previous, previous != settings.baseCommit, !settings.lockfiles.isEmpty {
             let changed = try await git.run(
@@ -66,7 +72,7 @@ extension GitBackend {
                 try await runSetup(settings, slot: slot)
             }
         }
-        return .restored
+        return .restored(cleaned: cleans)
     }
 
     /// Whether the slot is provably as the reset would leave it, from what is cheap to read:

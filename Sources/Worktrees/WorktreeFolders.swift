@@ -45,20 +45,22 @@ enum WorktreeFolders {
     /// the read and search bits a new folder gets (`0777 & ~umask`), so git can clean and check out
     /// beneath it and the next holder can enter it. Folders in `skipping` (ignored folders a reset keeps as
     /// the holder left them) are not entered; a reset that removes ignored files skips none, since git must
-    /// get into them. Returns the folders changed, relative to `root`.
+    /// get into them. Returns the folders it changed (`locked`) and the empty folders it saw (`empty`).
     @discardableResult
-    static func letOwnerIn(_ root: String, skipping: Set<String> = []) throws -> [String] {
-        var changed: [String] = []
+    static func letOwnerIn(_ root: String, skipping: Set<String> = []) throws -> Flaws {
+        var found = Flaws()
         if try letOwnerInto(root) {
-            changed.append("")
+            found.locked.append("")
         }
         try walk(root, relative: "", skipping: skipping) { folder, relative, mode in
             if try letOwnerInto(folder, mode: mode) {
-                changed.append(relative)
+                found.locked.append(relative)
             }
             return true
+        } emptyFolder: { relative in
+            found.empty.append(relative)
         }
-        return changed
+        return found
     }
 
     /// Gives `folder` alone its owner's permissions if it lacks them (see `letOwnerIn`); returns whether

@@ -8,6 +8,8 @@ struct WorktreeStatus: Equatable {
     var branch: String?
     /// Whether git lists a changed, staged, unmerged or untracked path, or a submodule that moved or is dirty.
     var hasChanges: Bool
+    /// Whether one of those is an untracked path (which only `git clean` removes).
+    var hasUntracked: Bool
     /// Ignored paths as git lists them (folders end in `/`).
     var ignored: [String]
 
@@ -19,10 +21,11 @@ struct WorktreeStatus: Equatable {
         "--ignore-submodules=none",
     ]
 
-    init(head: String?, branch: String?, hasChanges: Bool, ignored: [String]) {
+    init(head: String?, branch: String?, hasChanges: Bool, hasUntracked: Bool = false, ignored: [String]) {
         self.head = head
         self.branch = branch
         self.hasChanges = hasChanges
+        self.hasUntracked = hasUntracked
         self.ignored = ignored
     }
 
@@ -31,6 +34,7 @@ struct WorktreeStatus: Equatable {
         var head: String?
         var branch: String?
         var hasChanges = false
+        var hasUntracked = false
         var ignored: [String] = []
         var records = output.split(separator: "\0", omittingEmptySubsequences: true).makeIterator()
         while let record = records.next() {
@@ -46,13 +50,20 @@ struct WorktreeStatus: Equatable {
                 ignored.append(String(record.dropFirst(2)))
             } else {
                 hasChanges = true
+                hasUntracked = hasUntracked || record.hasPrefix("? ")
                 // A rename or copy is followed by a record with the original path: never read it as an entry.
                 if record.hasPrefix("2 ") {
                     _ = records.next()
                 }
             }
         }
-        self.init(head: head, branch: branch, hasChanges: hasChanges, ignored: ignored)
+        self.init(head: head, branch: branch, hasChanges: hasChanges, hasUntracked: hasUntracked, ignored: ignored)
+    }
+
+    /// Whether `git clean` (with `-x` when ignored files go too) would find something to remove, as far
+    /// as git sees: an untracked path, or an ignored one that is to go. Empty folders it cannot see.
+    func hasPathsToClean(keepingIgnored: Bool) -> Bool {
+        hasUntracked || (!keepingIgnored && !ignored.isEmpty)
     }
 
     /// Whether git sees the worktree exactly as a fresh detached checkout of `commit`: HEAD detached

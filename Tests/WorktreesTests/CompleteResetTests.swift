@@ -83,6 +83,47 @@ struct CompleteResetTests {
         }
     }
 
+    @Test("edits to tracked files only are undone without git clean, which would find nothing to remove")
+    func trackedEditsOnly() async throws {
+        try await withLeasedSlot { slot, backend, base in
+            try writeFile("# edited\n", to: slot.path + "/README.md")
+            try writeFile("edited\n", to: slot.path + "/src/main.txt")
+            try git(["add", "src/main.txt"], at: slot.path)
+            try writeFile("warm\n", to: slot.path + "/build/cache.txt")
+
+            #expect(try await expectRestored(slot, by: backend, base: base) == .restored(cleaned: false))
+            #expect(contents(of: slot.path + "/src/main.txt") == "hello\n")
+            #expect(contents(of: slot.path + "/build/cache.txt") == "warm\n")
+        }
+    }
+
+    @Test("an edit beside a new file, or beside an empty folder, runs git clean too")
+    func editsWithNewPaths() async throws {
+        try await withLeasedSlot { slot, backend, base in
+            try writeFile("# edited\n", to: slot.path + "/README.md")
+            try writeFile("scratch\n", to: slot.path + "/notes.txt")
+
+            #expect(try await expectRestored(slot, by: backend, base: base) == .restored(cleaned: true))
+            #expect(!exists(slot.path + "/notes.txt"))
+
+            try writeFile("# edited again\n", to: slot.path + "/README.md")
+            try makeFolder(slot.path + "/src/empty")
+
+            #expect(try await expectRestored(slot, by: backend, base: base) == .restored(cleaned: true))
+            #expect(!exists(slot.path + "/src/empty"))
+        }
+    }
+
+    @Test("a commit of new files in new folders is undone without git clean: the checkout removes them")
+    func committedNewFolders() async throws {
+        try await withLeasedSlot { slot, backend, base in
+            try commit(["newdir/deeper/file.txt": "committed\n"], at: slot.path)
+
+            #expect(try await expectRestored(slot, by: backend, base: base) == .restored(cleaned: false))
+            #expect(!exists(slot.path + "/newdir"))
+        }
+    }
+
     @Test("a tracked file's mode change is undone")
     func fileModeChange() async throws {
         try await withLeasedSlot { slot, backend, base in
@@ -270,15 +311,17 @@ private func withLeasedSlot(
     }
 }
 
-/// Resets `slot`, expecting the whole reset to run, then checks the slot is a fresh detached checkout of
+/// Resets `slot`, expecting the whole reset to run, and returns what it did; then checks the slot is a fresh detached checkout of
 /// `base` as far as git sees, and that a second reset proves it so and leaves it alone.
+@discardableResult
 private func expectRestored(
     _ slot: Slot,
     by backend: GitBackend,
     base: String,
     sourceLocation: SourceLocation = #_sourceLocation
-) async throws {
-    #expect(try await backend.resetReporting(slot) == .restored, sourceLocation: sourceLocation)
+) async throws -> GitBackend.ResetOutcome {
+    let outcome = try await backend.resetReporting(slot)
+    #expect(outcome != .leftAlone, sourceLocation: sourceLocation)
     #expect(try head(at: slot.path) == base, sourceLocation: sourceLocation)
     #expect(
         try git(["rev-parse", "--abbrev-ref", "HEAD"], at: slot.path).trimmed == "HEAD",
@@ -287,6 +330,7 @@ private func expectRestored(
     #expect(try status(at: slot.path).isEmpty, sourceLocation: sourceLocation)
     #expect(contents(of: slot.path + "/README.md") == "# test repository\n", sourceLocation: sourceLocation)
     #expect(try await backend.resetReporting(slot) == .leftAlone, sourceLocation: sourceLocation)
+    return outcome
 }
 
 /// Commits `files` at HEAD in the worktree at `path`.

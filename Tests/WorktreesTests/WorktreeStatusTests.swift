@@ -49,4 +49,17 @@ struct WorktreeStatusTests {
         }
         #expect(WorktreeStatus(porcelain: "# branch.oid (initial)\0# branch.head main\0").head == nil)
     }
+
+    @Test("only untracked paths, or ignored ones that are to go, leave git clean something to remove")
+    func pathsToClean() {
+        let header = "# branch.oid \(commit)\0# branch.head (detached)\0"
+        let edited = WorktreeStatus(
+            porcelain: header + "1 .M N... 100644 100644 100644 \(commit) \(commit) a\0! build/\0"
+        )
+        #expect(!edited.hasPathsToClean(keepingIgnored: true))
+        #expect(edited.hasPathsToClean(keepingIgnored: false))
+        let untracked = WorktreeStatus(porcelain: header + "? notes.txt\0")
+        #expect(untracked.hasUntracked)
+        #expect(untracked.hasPathsToClean(keepingIgnored: true))
+    }
 }
