@@ -311,8 +311,9 @@ private func withLeasedSlot(
     }
 }
 
-/// Resets `slot`, expecting the whole reset to run, and returns what it did; then checks the slot is a fresh detached checkout of
-/// `base` as far as git sees, and that a second reset proves it so and leaves it alone.
+/// Resets `slot`, expecting the whole reset to run, and returns what it did; checks that the slot is then a
+/// fresh detached checkout of `base` as far as git sees, and that a second reset proves it so and leaves it
+/// alone.
 @discardableResult
 private func expectRestored(
     _ slot: Slot,
