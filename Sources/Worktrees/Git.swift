@@ -2,7 +2,8 @@ import Foundation
 import PoolCore
 
 /// Runs the git command line. Every call names its folder explicitly (`git -C`), and output is parsed
-/// from porcelain formats only. Every call is bounded by `timeout` (see `CommandRunner`).
+/// from porcelain formats only. Every call is bounded by `timeout` (see `CommandRunner`), and runs with
+/// the repository's hooks off (`poolSettings`).
 struct Git: Sendable {
     let executable: String
     /// How long one git command may run before it is stopped.
@@ -34,6 +35,14 @@ struct Git: Sendable {
         return result.stdout
     }
 
+    /// Settings every pool git command runs with, put here so no command can forget them.
+    ///
+    /// Hooks off: a repository's post-checkout hook (husky, pre-commit) would otherwise run at each slot's
+    /// creation and reset, slowly and with side effects the pool cannot undo. `-c` settings reach the git
+    /// commands git itself starts (a submodule's checkout) through `GIT_CONFIG_PARAMETERS`. A user's own
+    /// steps belong in the pool's `--setup` commands.
+    static let poolSettings = ["-c", "core.hooksPath=/dev/null"]
+
     /// Runs `git -C folder arguments...`; a git that runs past the time limit throws `timedOut`.
     func runAllowingFailure(_ arguments: [String], in folder: String) async throws -> CommandResult {
         // Keep git from prompting or paging, whatever the user's configuration says.
@@ -41,7 +50,7 @@ struct Git: Sendable {
         environment[CommandRunner.workVariable] = work
         do {
             return try await CommandRunner.run(
-                executable, ["-C", folder] + arguments, environment: environment, timeout: timeout
+                executable, Self.poolSettings + ["-C", folder] + arguments, environment: environment, timeout: timeout
             )
         } catch let timeout as CommandTimedOut {
             throw GitError.timedOut(arguments: arguments, timeout: timeout.timeout, output: timeout.lastOutput)

@@ -56,40 +56,6 @@ public struct GitBackend: ResourceBackend {
         }
     }
 
-    /// Back to the base commit: forced detached checkout, then `git clean`. Ignored files (build caches)
-    /// survive unless the pool cleans them. A tree already clean at the base commit is left alone. Either
-    /// way the pool's copied ignored files are brought up to date (see `IgnoredFileCopy`).
-    public func reset(_ slot: Slot) async throws {
-        let settings = try await config()
-        let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
-        let head = try await git.run(["rev-parse", "HEAD"], in: slot.path)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        var statusArguments = ["status", "--porcelain", "--untracked-files=all"]
-        if settings.cleanIgnored {
-            statusArguments.append("--ignored")
-        }
-        let status = try await git.run(statusArguments, in: slot.path)
-        if head == settings.baseCommit && status.isEmpty {
-            try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
-            return
-        }
-        try await git.run(["checkout", "--force", "--detach", "--quiet", settings.baseCommit], in: slot.path)
-        // Half reset: tracked files are back at the base, the last holder's new files are still there. A
-        // crash here must not let the slot be handed out as clean.
-        CrashPoint.reached(.midReset)
-        try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
-        try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
-        if head != settings.baseCommit, !settings.lockfiles.isEmpty {
-            let changed = try await git.run(
-                ["diff", "--name-only", head, settings.baseCommit, "--"] + settings.lockfiles,
-                in: slot.path
-            )
-            if !changed.isEmpty {
-                try await runSetup(settings, slot: slot)
-            }
-        }
-    }
-
     /// Removes the worktree and its registration. Succeeds if it is already gone.
     public func destroy(_ slot: Slot) async throws {
         let settings = try await config()
@@ -180,7 +146,7 @@ public struct GitBackend: ResourceBackend {
 
     /// Runs the pool's setup commands in the slot, each within the setup timeout; the first failure
     /// throws with its last output (stdout and stderr interleaved, as a terminal would show them).
-    private func runSetup(_ settings: WorktreeConfig, slot: Slot) async throws {
+    func runSetup(_ settings: WorktreeConfig, slot: Slot) async throws {
         for command in settings.setup {
             let result: CommandResult
             do {

@@ -15,6 +15,8 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, Local
     case timedOut(arguments: [String], timeout: Duration, output: String)
     /// A setup command ran past the pool's setup timeout and was stopped; its last output is kept.
     case setupTimedOut(command: String, timeout: Duration, output: String)
+    /// A slot's `.git` file no longer points at its own git folder in the repository.
+    case damagedWorktree(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,9 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, Local
             return "setup command `\(command)` did not finish within \(CommandTimedOut.format(timeout)) "
                 + "(the pool's setup timeout) and was stopped"
                 + (tail.isEmpty ? "" : "; its last output:\n\(tail)")
+        case .damagedWorktree(let path, let reason):
+            return "\(path) is no longer a worktree of the pool's repository (\(reason)); "
+                + "remove the slot with `doctor --fix` or `cleanup`"
         }
     }
 

@@ -88,16 +88,16 @@ public struct WorktreeConfig: Codable, Hashable, Sendable {
 
     /// The longest each kind of slow work on one slot may take: the sum of its commands' limits, plus the
     /// grace each gets between SIGTERM and SIGKILL. A create is `git worktree add` and the setup commands;
-    /// a reset up to five git commands and, after a lockfile changed, the setup commands again; a removal
-    /// two git commands. Copying ignored files in (`copyPatterns`) adds three git commands and the copy
-    /// itself, which is allowed one git limit.
+    /// a reset up to eight git commands (see `GitBackend.reset`) and, after a lockfile changed, the setup
+    /// commands again; a removal two git commands. Copying ignored files in (`copyPatterns`) adds three git
+    /// commands and the copy itself, which is allowed one git limit.
     public var workTimeouts: WorkTimeouts {
         let git = gitTimeout + CommandRunner.terminationGrace
         let setupAll = (setupTimeout + CommandRunner.terminationGrace) * setup.count
         let copyIn = copyPatterns.isEmpty ? Duration.zero : git * 4
         return WorkTimeouts(
             create: git + copyIn + setupAll,
-            reset: git * 5 + copyIn + (lockfiles.isEmpty ? .zero : setupAll),
+            reset: git * 8 + copyIn + (lockfiles.isEmpty ? .zero : setupAll),
             destroy: git * 2
         )
     }

@@ -117,7 +117,7 @@ struct WorkDeadlineTests {
             let setup = Duration.seconds(1_805)
             #expect(
                 try await ledger.pool(named: "w").workTimeouts
-                    == WorkTimeouts(create: git + setup * 2, reset: git * 5 + setup * 2, destroy: git * 2)
+                    == WorkTimeouts(create: git + setup * 2, reset: git * 8 + setup * 2, destroy: git * 2)
             )
             #expect(try await ledger.pool(named: "f").workTimeouts == nil)
         }

@@ -7,22 +7,21 @@ import Worktrees
 /// A worktree that cannot be reset is broken, with git's reason, and never handed out.
 @Suite("Reset failures")
 struct ResetFailureTests {
-    /// Dirties the worktree and leaves a lock in its gitdir, so `git checkout` refuses to run there.
-    private func makeUnresettable(_ path: String) throws -> String {
+    /// Dirties the worktree and damages its index, so no git command that reads the index runs there.
+    /// (A reset repairs a stale lock, a locked folder or an operation in progress, so none of those will do.)
+    private func makeUnresettable(_ path: String) throws {
         try writeFile("# edited\n", to: path + "/README.md")
-        let lock = try gitPath("index.lock", at: path)
-        try writeFile("", to: lock)
-        return lock
+        try writeFile("not an index\n", to: try gitPath("index", at: path))
     }
 
-    @Test("the lock really makes git's checkout fail in the worktree")
-    func lockMakesCheckoutFail() async throws {
+    @Test("the damaged index really makes git's status and checkout fail in the worktree")
+    func damagedIndexMakesGitFail() async throws {
         try await withWorktreeFixture { fixture in
             let pool = try await fixture.makePool()
             let lease = try await pool.pool.acquire(holder: "h")
-            let lock = try makeUnresettable(lease.path)
-            #expect(lock.contains("/.git/worktrees/\(lease.slotName)/"))
+            try makeUnresettable(lease.path)
             let base = try await fixture.config().baseCommit
+            #expect(throws: (any Error).self) { try status(at: lease.path) }
             #expect(throws: (any Error).self) {
                 try git(["checkout", "--force", "--detach", base], at: lease.path)
             }
@@ -34,14 +33,14 @@ struct ResetFailureTests {
         try await withWorktreeFixture { fixture in
             let pool = try await fixture.makePool(maxSize: 2)
             let lease = try await pool.pool.acquire(holder: "h1")
-            _ = try makeUnresettable(lease.path)
+            try makeUnresettable(lease.path)
 
             let released = try await pool.pool.release(token: lease.token)
 
             #expect(released.state == .broken)
             let slot = try #require(try await fixture.slot(named: lease.slotName))
             #expect(slot.state == .broken)
-            #expect(slot.error?.contains("index.lock") == true)
+            #expect(slot.error?.contains("index file") == true)
             #expect(try await fixture.ledger.lease(pool: "wt", holder: "h1") == nil)
 
             let findings = try await pool.pool.doctor(fix: false)
@@ -58,7 +57,7 @@ struct ResetFailureTests {
         try await withWorktreeFixture { fixture in
             let pool = try await fixture.makePool(maxSize: 2)
             let first = try await pool.pool.acquire(holder: "first")
-            _ = try makeUnresettable(first.path)
+            try makeUnresettable(first.path)
             try await pool.pool.release(first, reset: false)
             try #require(try await fixture.slot(named: first.slotName)?.state == .dirty)
 
@@ -68,7 +67,7 @@ struct ResetFailureTests {
             #expect(try status(at: second.path).isEmpty)
             let broken = try #require(try await fixture.slot(named: first.slotName))
             #expect(broken.state == .broken)
-            #expect(broken.error?.contains("index.lock") == true)
+            #expect(broken.error?.contains("index file") == true)
         }
     }
 }

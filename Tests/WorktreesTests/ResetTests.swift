@@ -79,26 +79,6 @@ struct ResetTests {
         }
     }
 
-    @Test("a slot already clean at the base commit is left alone")
-    func cleanSlotLeftAlone() async throws {
-        try await withWorktreeFixture { fixture in
-            let pool = try await fixture.makePool()
-            let lease = try await pool.pool.acquire(holder: "h")
-            try writeFile("warm\n", to: lease.path + "/build/cache.txt")
-            let cacheDate = try modificationDate(lease.path + "/build/cache.txt")
-            // An empty folder: invisible to `git status`, but `git clean -d` would remove it, so it
-            // survives only if the reset did not run.
-            try FileManager.default.createDirectory(atPath: lease.path + "/untouched-marker", withIntermediateDirectories: false)
-            try #require(try status(at: lease.path).isEmpty)
-
-            try await pool.pool.release(lease)
-
-            #expect(exists(lease.path + "/untouched-marker"))
-            #expect(try modificationDate(lease.path + "/build/cache.txt") == cacheDate)
-            #expect(try await fixture.slot(named: lease.slotName)?.state == .idle)
-        }
-    }
-
     @Test("a slot released without reset is reset by the next acquirer before it is handed out")
     func acquirerResetsDirtySlot() async throws {
         try await withWorktreeFixture { fixture in

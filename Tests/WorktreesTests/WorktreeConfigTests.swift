@@ -33,7 +33,7 @@ struct WorktreeConfigTests {
         let git = Duration.seconds(2) + CommandRunner.terminationGrace
         let setup = Duration.milliseconds(1_500) + CommandRunner.terminationGrace
         #expect(
-            config.workTimeouts == WorkTimeouts(create: git + setup * 2, reset: git * 5 + setup * 2, destroy: git * 2)
+            config.workTimeouts == WorkTimeouts(create: git + setup * 2, reset: git * 8 + setup * 2, destroy: git * 2)
         )
     }
 }
