@@ -55,7 +55,7 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
 }
 
 /// Quotes a user-supplied name so that spaces and control characters are visible in messages.
-func quoted(_ text: String) -> String {
+public func quoted(_ text: String) -> String {
     var result = "'"
     for scalar in text.unicodeScalars {
         if scalar.value < 0x20 || scalar.value == 0x7F {

@@ -60,14 +60,17 @@ public struct GitBackend: ResourceBackend {
     public func reset(_ slot: Slot) async throws {
         let settings = try await config()
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
-        let head = try await git.run(["rev-parse", "HEAD"], in: slot.path)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // The commit, then "HEAD" when detached or the branch a holder checked out (a task branch).
+        let heads = try await git.run(["rev-parse", "HEAD", "--symbolic-full-name", "HEAD"], in: slot.path)
+            .split(separator: "\n").map(String.init)
+        let head = heads.first ?? ""
+        let isDetached = heads.dropFirst().first == "HEAD"
         var statusArguments = ["status", "--porcelain", "--untracked-files=all"]
         if settings.cleanIgnored {
             statusArguments.append("--ignored")
         }
         let status = try await git.run(statusArguments, in: slot.path)
-        if head == settings.baseCommit && status.isEmpty {
+        if head == settings.baseCommit && isDetached && status.isEmpty {
             return
         }
         try await git.run(["checkout", "--force", "--detach", "--quiet", settings.baseCommit], in: slot.path)
