@@ -5,6 +5,9 @@ extension Pool {
     /// branch out in it. A request the pool must refuse (a bad name, an unknown start point, a branch checked
     /// out in another worktree, a holder already on another branch) throws before anything changes. If the
     /// checkout fails all the same (another process took the branch meanwhile), the lease is released.
+    ///
+    /// A branch left checked out in a slot of this pool that nobody holds any more (its lease ended with its
+    /// owner, and the slot awaits its reset) does not count as in use: that slot is reset first.
     public func acquire(
         holder: String,
         wait: Duration? = nil,
@@ -30,7 +33,16 @@ extension Pool {
                     + "; release it first, or ask for the same branch"
             )
         }
-        try await backend.checkTaskBranch(branch, ownSlot: held?.path)
+        // A lease of a dead owner is not the holder's any more: acquire will end it and grant a new one.
+        let ownSlot = held.flatMap { isLive($0) ? $0.path : nil }
+        do {
+            try await backend.checkTaskBranch(branch, ownSlot: ownSlot)
+        } catch PoolError.branchInUse(let name, let path) {
+            guard try await resetAbandonedSlot(at: path) else {
+                throw PoolError.branchInUse(branch: name, path: path)
+            }
+            try await backend.checkTaskBranch(branch, ownSlot: ownSlot)
+        }
         let lease = try await acquire(
             holder: holder, wait: wait, ttl: ttl, owner: owner, recordingBranch: branch.name
         )
@@ -49,5 +61,31 @@ extension Pool {
             throw error
         }
         return lease
+    }
+
+    private func isLive(_ lease: Lease) -> Bool {
+        lease.owner.isRunning && lease.expiresAt.map { $0 > clock.now() } != false
+    }
+
+    /// Resets the slot of this pool at `path` if no live lease holds it: a lease of a dead owner or past its
+    /// TTL is reclaimed first. Returns whether the slot is now reset (false: not a slot of this pool, or held).
+    private func resetAbandonedSlot(at path: String) async throws -> Bool {
+        guard let resolved = resolvedPath(path) else { return false }
+        let found = try await ledger.slots(pool: name).first { resolvedPath($0.path) == resolved }
+        guard var slot = found else { return false }
+        if slot.state == .leased {
+            let lease = try await ledger.leases(pool: name).first { $0.slotID == slot.id }
+            if let lease, isLive(lease) {
+                return false
+            }
+            await destroy(try await ledger.reclaim(pool: name, worker: worker).orphans)
+            guard let reclaimed = try await ledger.slots(pool: name).first(where: { $0.id == slot.id }) else {
+                return false
+            }
+            slot = reclaimed
+        }
+        guard slot.state == .dirty, let claimed = try await ledger.claimForReset(slotID: slot.id, worker: worker)
+        else { return false }
+        return try await reset(claimed)
     }
 }

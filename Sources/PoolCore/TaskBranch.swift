@@ -15,8 +15,10 @@ public struct TaskBranch: Hashable, Sendable {
 public protocol TaskBranchBackend: ResourceBackend {
     /// Checks a request before anything changes: a valid name, a start point that exists, and no worktree
     /// with the branch checked out but `ownSlot` (the holder's current slot, if it has one). Throws
-    /// `PoolError.invalidArgument` saying what to do.
+    /// `PoolError.branchInUse` for the latter, `PoolError.invalidArgument` saying what to do for the rest.
+    /// Reads only.
     func checkTaskBranch(_ branch: TaskBranch, ownSlot: String?) async throws
     /// Checks out the branch in a leased slot, creating it first if it does not exist. Slow, bounded work.
+    /// Throws `PoolError.branchInUse` if another worktree has it checked out.
     func checkOutTaskBranch(_ branch: TaskBranch, in slotPath: String) async throws
 }

@@ -19,7 +19,7 @@ extension GitBackend: TaskBranchBackend {
         let own = ownSlot.map(Self.canonical)
         for worktree in try await git.worktrees(in: settings.repository)
         where worktree.branch == branch.name && Self.canonical(worktree.path) != own {
-            throw Self.branchInUse(branch.name, at: worktree.path)
+            throw PoolError.branchInUse(branch: branch.name, path: worktree.path)
         }
     }
 
@@ -48,7 +48,7 @@ extension GitBackend: TaskBranchBackend {
                 ?? result.stderr.range(of: "used by worktree at '")
             if let range = inUse {
                 let path = result.stderr[range.upperBound...].prefix { $0 != "'" }
-                throw Self.branchInUse(branch.name, at: String(path))
+                throw PoolError.branchInUse(branch: branch.name, path: String(path))
             }
             throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
         }
@@ -64,12 +64,5 @@ extension GitBackend: TaskBranchBackend {
         guard !name.isEmpty, !name.hasPrefix("-"), name != "HEAD", !name.contains("@{") else { throw refused }
         let result = try await git.runAllowingFailure(["check-ref-format", "--branch", name], in: repository)
         guard result.succeeded, result.stdout.trimmingCharacters(in: .newlines) == name else { throw refused }
-    }
-
-    static func branchInUse(_ name: String, at path: String) -> PoolError {
-        .invalidArgument(
-            "branch \(quoted(name)) is checked out in \(path), and a branch can be checked out in one "
-                + "worktree at a time; release that lease or switch that worktree away, or pass another --branch"
-        )
     }
 }

@@ -168,3 +168,44 @@ func currentBranch(of folder: URL) throws -> String? {
     let name = try git(["rev-parse", "--abbrev-ref", "HEAD"], in: folder).trimmingCharacters(in: .whitespacesAndNewlines)
     return name == "HEAD" ? nil : name
 }
+
+@Suite("task branches left by dead owners")
+struct AbandonedTaskBranchTests {
+    @Test("a branch left checked out by a dead owner's lease is freed: its slot is reset, and the branch taken")
+    func deadOwnersBranchFreed() async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool(["--min-idle", "2"])
+            let sleeper = try Sleeper()
+            let doomed = try await fixture.cli(
+                ["acquire", "--holder", "doomed", "--owner-pid", String(sleeper.pid), "--branch", "task/9", "--json"]
+            )
+            try #require(doomed.status == 0, "\(doomed)")
+            let old = try JSONDecoder().decode(LeaseInfo.self, from: Data(doomed.stdout.utf8))
+            sleeper.stop()
+
+            let taken = try await fixture.acquire("heir", ["--branch", "task/9"])
+            #expect(try currentBranch(of: URL(filePath: taken.path)) == "task/9")
+            if taken.path != old.path {
+                #expect(try currentBranch(of: URL(filePath: old.path)) == nil, "the old slot was reset")
+            }
+            let slots = try await fixture.slots()
+            #expect(slots.filter { $0.holder != nil }.map(\.holder) == ["heir"], "\(slots)")
+        }
+    }
+
+    @Test("the same holder, its owner dead, gets the branch back on a new lease")
+    func sameHolderAfterDeath() async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool(["--min-idle", "2"])
+            let sleeper = try Sleeper()
+            let first = try await fixture.cli(
+                ["acquire", "--holder", "agent", "--owner-pid", String(sleeper.pid), "--branch", "task/5"]
+            )
+            try #require(first.status == 0, "\(first)")
+            sleeper.stop()
+            let again = try await fixture.acquire("agent", ["--branch", "task/5"])
+            #expect(again.ownerPid == Int32(CLIFixture.testPID))
+            #expect(try currentBranch(of: URL(filePath: again.path)) == "task/5")
+        }
+    }
+}
