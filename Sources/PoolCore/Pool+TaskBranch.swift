@@ -37,9 +37,9 @@ extension Pool {
         let ownSlot = held.flatMap { isLive($0) ? $0.path : nil }
         do {
             try await backend.checkTaskBranch(branch, ownSlot: ownSlot)
-        } catch PoolError.branchInUse(let name, let path) {
+        } catch PoolError.branchInUse(let inUse, let path) {
             guard try await resetAbandonedSlot(at: path) else {
-                throw PoolError.branchInUse(branch: name, path: path)
+                throw PoolError.branchInUse(branch: inUse, path: path)
             }
             try await backend.checkTaskBranch(branch, ownSlot: ownSlot)
         }
