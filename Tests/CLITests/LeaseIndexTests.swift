@@ -53,9 +53,8 @@ struct LeaseIndexTests {
             #expect(try await fixture.acquire("d").index == 1, "the gap left by b")
             #expect(try await fixture.acquire("e").index == 3)
             #expect(try await fixture.acquire("c").index == 2, "acquiring again keeps the index")
-            let indexes = Dictionary(
-                uniqueKeysWithValues: try await fixture.slots().compactMap { slot in slot.holder.map { ($0, slot.index) } }
-            )
+            let held = try await fixture.slots().compactMap { slot in slot.holder.map { ($0, slot.index) } }
+            let indexes = Dictionary(uniqueKeysWithValues: held)
             #expect(indexes == ["a": 0, "c": 2, "d": 1, "e": 3])
             let table = try await fixture.cli(["status"])
             let header = table.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) }

@@ -21,10 +21,10 @@ struct PathWhichTests {
         try await withFixture { fixture in
             try await fixture.initPool(["--min-idle", "1"])
             let before = try await fixture.snapshot()
-            expectCleanFailure(try await fixture.cli(["path", "--holder", "nobody"]), status: 64, mentioning: "holds no lease")
-            expectCleanFailure(
-                try await fixture.cli(["path", "--holder", "nobody", "--pool", "other"]), status: 64, mentioning: "no pool"
-            )
+            let nobody = try await fixture.cli(["path", "--holder", "nobody"])
+            expectCleanFailure(nobody, status: 64, mentioning: "holds no lease")
+            let otherPool = try await fixture.cli(["path", "--holder", "nobody", "--pool", "other"])
+            expectCleanFailure(otherPool, status: 64, mentioning: "no pool")
             expectCleanFailure(try await fixture.cli(["path", "--holder", "../x"]), status: 64, mentioning: "holder")
             #expect(try await fixture.snapshot() == before)
         }
@@ -38,9 +38,11 @@ struct PathWhichTests {
             let deep = URL(filePath: lease.path).appending(path: "src/deeper/still")
             try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
             let link = fixture.folder.appending(path: "link")
-            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: URL(filePath: lease.path).appending(path: "src"))
+            let source = URL(filePath: lease.path).appending(path: "src")
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: source)
 
-            for path in [lease.path, deep.path(percentEncoded: false), link.appending(path: "deeper").path(percentEncoded: false)] {
+            let throughLink = link.appending(path: "deeper").path(percentEncoded: false)
+            for path in [lease.path, deep.path(percentEncoded: false), throughLink] {
                 let result = try await fixture.cli(["which", path, "--json"])
                 #expect(result.status == 0, "\(result)")
                 let found = try JSONDecoder().decode(WhichInfo.self, from: Data(result.stdout.utf8))
@@ -55,7 +57,8 @@ struct PathWhichTests {
 
             let here = try await runCLI(fixture.withDatabase(["which"]), currentDirectory: deep)
             #expect(here.status == 0, "\(here)")
-            let lines = here.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            let lines = here.stdout.split(separator: "\n")
+                .map { $0.split(separator: " ", omittingEmptySubsequences: true) }
             #expect(lines.map { $0.first.map(String.init) ?? "" } == [
                 "pool", "slot", "path", "state", "holder", "token", "index", "branch",
             ])
@@ -73,7 +76,10 @@ struct PathWhichTests {
         try await withFixture { fixture in
             try await fixture.initPool(["--min-idle", "1"])
             let before = try await fixture.snapshot()
-            for outside in [fixture.repository.path(percentEncoded: false), fixture.slotFolder().path(percentEncoded: false), "/"] {
+            let outsides = [
+                fixture.repository.path(percentEncoded: false), fixture.slotFolder().path(percentEncoded: false), "/",
+            ]
+            for outside in outsides {
                 expectCleanFailure(try await fixture.cli(["which", outside]), status: 1, mentioning: "is in no slot")
             }
             let missing = fixture.slotFolder().appending(path: "slot-0001/no/such/file").path(percentEncoded: false)

@@ -5,7 +5,7 @@ import Testing
 /// `acquire --branch` and `run --branch`: a task branch per lease, kept with its commits after release.
 @Suite("task branches")
 struct TaskBranchTests {
-    @Test("acquire --branch makes the branch at the base, shows it, and release leaves it with its commits, the slot detached")
+    @Test("acquire --branch makes the branch at the base and shows it; release keeps its commits, detaches the slot")
     func branchLifeCycle() async throws {
         try await withFixture { fixture in
             try await fixture.initPool(["--min-idle", "1"])
@@ -18,7 +18,8 @@ struct TaskBranchTests {
             let shown = try #require(try await fixture.slots().first { $0.name == lease.slot })
             #expect(shown.branch == "task/7" && shown.index == 0, "\(shown)")
             let table = try await fixture.cli(["status"])
-            #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix(lease.slot) && $0.contains(" task/7 ") })
+            let rows = table.stdout.split(separator: "\n")
+            #expect(rows.contains { $0.hasPrefix(lease.slot) && $0.contains(" task/7 ") }, "\(table)")
 
             try Data("work\n".utf8).write(to: slot.appending(path: "work.txt"))
             try git(["add", "work.txt"], in: slot)
@@ -103,7 +104,9 @@ struct TaskBranchTests {
             let log = try git(["log", "--format=%s", "-1", "task/run"], in: fixture.repository)
             #expect(log == "done\n")
 
-            let plain = try await fixture.cli(["run", "--holder", "ci", "--", "sh", "-c", "echo \"[$SHESHA_POOL_BRANCH]\""])
+            let plain = try await fixture.cli(
+                ["run", "--holder", "ci", "--", "sh", "-c", "echo \"[$SHESHA_POOL_BRANCH]\""]
+            )
             #expect(plain.stdout == "[]\n", "\(plain)")
         }
     }
@@ -165,7 +168,8 @@ struct TaskBranchTests {
 
 /// The branch checked out in `folder`, or nil when its HEAD is detached.
 func currentBranch(of folder: URL) throws -> String? {
-    let name = try git(["rev-parse", "--abbrev-ref", "HEAD"], in: folder).trimmingCharacters(in: .whitespacesAndNewlines)
+    let name = try git(["rev-parse", "--abbrev-ref", "HEAD"], in: folder)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
     return name == "HEAD" ? nil : name
 }
 
