@@ -5,7 +5,13 @@ import PoolCore
 
 extension SheshaPool {
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the pool's slots and who holds them.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the pool's slots and who holds them.",
+            discussion: """
+                A leased slot shows its holder, the lease's index (the smallest number from 0 up that no other \
+                live lease of the pool holds) and its task branch, if it has one.
+                """
+        )
 
         @OptionGroup var global: GlobalOptions
 
