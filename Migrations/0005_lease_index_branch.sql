@@ -12,3 +12,6 @@ UPDATE lease SET lease_index = (
 
 -- Two live leases of a pool never share an index; the grant's search for the smallest free one reads it.
 CREATE UNIQUE INDEX lease_by_index ON lease (pool_id, lease_index);
+-- Nor a task branch (git checks out a branch in one worktree at a time): two holders asking for the same
+-- branch at once are told apart here, in the grant, before either touches git.
+CREATE UNIQUE INDEX lease_by_branch ON lease (pool_id, branch);

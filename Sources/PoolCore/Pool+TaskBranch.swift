@@ -3,8 +3,9 @@ import Logging
 extension Pool {
     /// Leases a slot to `holder` like `acquire(holder:wait:ttl:owner:)` and, with a branch, checks that
     /// branch out in it. A request the pool must refuse (a bad name, an unknown start point, a branch checked
-    /// out in another worktree, a holder already on another branch) throws before anything changes. If the
-    /// checkout fails all the same (another process took the branch meanwhile), the lease is released.
+    /// out in another worktree or recorded by another lease of the pool, a holder already on another branch)
+    /// throws before anything changes. If the checkout fails all the same (a process outside the pool took
+    /// the branch meanwhile), the lease is released.
     ///
     /// A branch left checked out in a slot of this pool that nobody holds any more (its lease ended with its
     /// owner, and the slot awaits its reset) does not count as in use: that slot is reset first.
@@ -43,9 +44,14 @@ extension Pool {
             }
             try await backend.checkTaskBranch(branch, ownSlot: ownSlot)
         }
-        let lease = try await acquire(
-            holder: holder, wait: wait, ttl: ttl, owner: owner, recordingBranch: branch.name
-        )
+        let lease: Lease
+        do {
+            lease = try await acquire(holder: holder, wait: wait, ttl: ttl, owner: owner, recordingBranch: branch.name)
+        } catch PoolError.branchInUse(let inUse, let path) {
+            // Another holder's grant took the branch while this one waited: leave the queue.
+            try? await ledger.abandonWait(pool: name, holder: holder, requestedAt: clock.now(), timedOut: false)
+            throw PoolError.branchInUse(branch: inUse, path: path)
+        }
         // Acquiring again: the branch is checked out already.
         if lease.token == held?.token {
             return lease

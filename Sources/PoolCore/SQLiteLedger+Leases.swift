@@ -31,6 +31,10 @@ extension SQLiteLedger {
                 }
             }
 
+            if let branch = request.branch {
+                try checkBranchFree(db, poolID: pool.id, branch: branch)
+            }
+
             // The common case in one query: nobody else queued and a ready slot waiting.
             let isFastPath = try db.scalarInt(
                 """

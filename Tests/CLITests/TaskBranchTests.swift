@@ -213,3 +213,37 @@ struct AbandonedTaskBranchTests {
         }
     }
 }
+
+@Suite("task branches under contention")
+struct ContendedTaskBranchTests {
+    @Test("holders asking for one new branch at once: exactly one gets it, the others exit 64 holding nothing")
+    func oneWinner() async throws {
+        try await withFixture { fixture in
+            let count = 4
+            try await fixture.initPool(["--min-idle", "\(count)", "--max-size", "\(count)"])
+            let racers = try (0..<count).map { number in
+                try fixture.start([
+                    "acquire", "--holder", "racer-\(number)", "--owner-pid", CLIFixture.testPID,
+                    "--branch", "task/race",
+                ])
+            }
+            var statuses: [Int32] = []
+            for racer in racers {
+                statuses.append(try await racer.waitForExit(timeout: .seconds(300)))
+                if racer.process.terminationStatus != 0 {
+                    expectCleanFailure(
+                        CLIOutput(status: racer.process.terminationStatus, stdout: racer.stdout, stderr: racer.stderr),
+                        status: 64, mentioning: "branch 'task/race' is checked out in"
+                    )
+                }
+                racer.closeOutputFiles()
+            }
+            #expect(statuses.filter { $0 == 0 }.count == 1, "\(statuses)")
+            let slots = try await fixture.slots()
+            let held = slots.filter { $0.holder != nil }
+            #expect(held.count == 1 && held.first?.branch == "task/race", "\(slots)")
+            let onBranch = try slots.filter { try currentBranch(of: URL(filePath: $0.path)) == "task/race" }
+            #expect(onBranch.map(\.name) == held.map(\.name), "only the winner's slot has the branch")
+        }
+    }
+}
