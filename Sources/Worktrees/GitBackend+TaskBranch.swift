@@ -28,17 +28,21 @@ extension GitBackend: TaskBranchBackend {
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: slotPath)
         // A checkout runs the repository's post-checkout hook; the pool's git work runs none.
         let noHooks = ["-c", "core.hooksPath=/dev/null"]
-        let exists = try await git.runAllowingFailure(
-            ["rev-parse", "--verify", "--quiet", "refs/heads/" + branch.name], in: slotPath
-        ).succeeded
+        let branchExists = {
+            try await git.runAllowingFailure(
+                ["rev-parse", "--verify", "--quiet", "refs/heads/" + branch.name], in: slotPath
+            ).succeeded
+        }
+        let exists = try await branchExists()
         var arguments = noHooks + ["switch", "--quiet", "--no-guess", branch.name]
         if !exists {
             let startPoint = branch.startPoint ?? settings.baseCommit
             arguments = noHooks + ["switch", "--quiet", "--create", branch.name, startPoint]
         }
         var result = try await git.runAllowingFailure(arguments, in: slotPath)
-        // Another process created the branch since we looked: check out the one it made.
-        if !exists, !result.succeeded, result.stderr.contains("already exists") {
+        // Another process created the branch since we looked (git says it exists, or could not lock its
+        // ref while the other wrote it): check out the one it made.
+        if !exists, !result.succeeded, try await branchExists() {
             arguments = noHooks + ["switch", "--quiet", "--no-guess", branch.name]
             result = try await git.runAllowingFailure(arguments, in: slotPath)
         }
