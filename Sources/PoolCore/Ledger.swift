@@ -91,6 +91,8 @@ public struct AcquireRequest: Sendable {
     /// Whether the caller will wait if the pool is exhausted (it then keeps a place in the queue);
     /// nil follows the pool's policy.
     public var willWait: Bool?
+    /// The task branch the lease records, for the caller to check out once it is granted.
+    public var branch: String?
 
     public init(
         pool: String,
@@ -99,7 +101,8 @@ public struct AcquireRequest: Sendable {
         worker: ProcessIdentity,
         ttl: Duration?,
         requestedAt: Timestamp,
-        willWait: Bool?
+        willWait: Bool?,
+        branch: String? = nil
     ) {
         self.pool = pool
         self.holder = holder
@@ -108,6 +111,7 @@ public struct AcquireRequest: Sendable {
         self.ttl = ttl
         self.requestedAt = requestedAt
         self.willWait = willWait
+        self.branch = branch
     }
 }
 

@@ -121,4 +121,9 @@ public struct Lease: Hashable, Sendable {
     public var owner: ProcessIdentity
     public var acquiredAt: Timestamp
     public var expiresAt: Timestamp?
+    /// The smallest integer >= 0 no other live lease of the pool held when this one was granted; fixed for
+    /// the life of the lease (for ports, test databases).
+    public var index: Int = 0
+    /// The task branch checked out in the slot for this lease; nil for a slot detached at the base.
+    public var branch: String? = nil
 }

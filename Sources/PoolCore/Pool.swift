@@ -46,11 +46,22 @@ public final class Pool: Sendable {
         ttl: Duration? = nil,
         owner: ProcessIdentity = .current
     ) async throws -> Lease {
+        try await acquire(holder: holder, wait: wait, ttl: ttl, owner: owner, recordingBranch: nil)
+    }
+
+    /// `acquire`, with the task branch the lease records (see `acquire(holder:wait:ttl:owner:branch:)`).
+    func acquire(
+        holder: String,
+        wait: Duration?,
+        ttl: Duration?,
+        owner: ProcessIdentity,
+        recordingBranch branch: String?
+    ) async throws -> Lease {
         let requestedAt = clock.now()
         let started = ContinuousClock.now
         let request = AcquireRequest(
             pool: name, holder: holder, owner: owner, worker: worker, ttl: ttl, requestedAt: requestedAt,
-            willWait: wait.map { $0 > .zero }
+            willWait: wait.map { $0 > .zero }, branch: branch
         )
         let limit = wait ?? Self.defaultWaitTimeout
         var pause = Duration.milliseconds(1)

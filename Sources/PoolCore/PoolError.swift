@@ -13,6 +13,8 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
     /// The token is not (or no longer) a live lease: released, reclaimed, or expired.
     case leaseLost(FencingToken)
     case noLease(pool: String, holder: String)
+    /// A task branch is checked out in another worktree (git allows one at a time).
+    case branchInUse(branch: String, path: String)
     /// Another process recovered the slot while this one was working on it (it took this one for dead).
     case workTakenOver(slot: String)
     /// The backend could not make a slot ready.
@@ -41,6 +43,9 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
                 + "acquire a new lease"
         case .noLease(let pool, let holder):
             return "holder \(quoted(holder)) holds no lease in pool '\(pool)'"
+        case .branchInUse(let branch, let path):
+            return "branch \(quoted(branch)) is checked out in \(path), and a branch can be checked out in one "
+                + "worktree at a time; release that lease or switch that worktree away, or pass another --branch"
         case .workTakenOver(let slot):
             return "slot \(slot) was recovered by another process while this one worked on it; try again"
         case .backendFailed(let slot, let operation, let message):
@@ -55,7 +60,7 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible, Loca
 }
 
 /// Quotes a user-supplied name so that spaces and control characters are visible in messages.
-func quoted(_ text: String) -> String {
+public func quoted(_ text: String) -> String {
     var result = "'"
     for scalar in text.unicodeScalars {
         if scalar.value < 0x20 || scalar.value == 0x7F {

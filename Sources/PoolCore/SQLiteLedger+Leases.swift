@@ -31,6 +31,10 @@ extension SQLiteLedger {
                 }
             }
 
+            if let branch = request.branch {
+                try checkBranchFree(db, poolID: pool.id, branch: branch)
+            }
+
             // The common case in one query: nobody else queued and a ready slot waiting.
             let isFastPath = try db.scalarInt(
                 """
@@ -162,16 +166,18 @@ extension SQLiteLedger {
         // this would be a slot nobody holds and nobody frees. Dying here must leave none of it.
         CrashPoint.reached(.midTransaction)
         let token = try nextFencingToken(db)
+        let index = try smallestFreeLeaseIndex(db, poolID: pool.id)
         try db.execute(
             """
             INSERT INTO lease (token, pool_id, slot_id, holder, owner_host, owner_boot_id, owner_pid,
-                               owner_start_time, requested_at, acquired_at, ttl_us, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               owner_start_time, requested_at, acquired_at, ttl_us, expires_at, lease_index, branch)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 token.rawValue, pool.id, slot.id, request.holder, request.owner.host, request.owner.bootID,
                 request.owner.pid, request.owner.startTime, request.requestedAt.microsecondsSince1970,
                 now.microsecondsSince1970, request.ttl?.microseconds, request.ttl.map { (now + $0).microsecondsSince1970 },
+                index, request.branch,
             ]
         )
         try db.execute("DELETE FROM waiter WHERE pool_id = ? AND holder = ?", [pool.id, request.holder])
@@ -182,7 +188,7 @@ extension SQLiteLedger {
         let lease = Lease(
             token: token, pool: pool.definition.name, holder: request.holder, slotID: slot.id,
             slotName: slot.name, path: slot.path, owner: request.owner, acquiredAt: now,
-            expiresAt: request.ttl.map { now + $0 }
+            expiresAt: request.ttl.map { now + $0 }, index: index, branch: request.branch
         )
         var granted = slot
         granted.state = slot.state == .idle ? .leased : (slot.state == .dirty ? .resetting : .creating)

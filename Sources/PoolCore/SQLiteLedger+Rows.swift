@@ -11,7 +11,7 @@ extension SQLiteLedger {
 
     static let leaseColumns = """
         SELECT l.token, p.name, l.holder, l.slot_id, s.name, s.path, l.owner_host, l.owner_boot_id,
-               l.owner_pid, l.owner_start_time, l.acquired_at, l.expires_at
+               l.owner_pid, l.owner_start_time, l.acquired_at, l.expires_at, l.lease_index, l.branch
         FROM lease l JOIN slot s ON s.id = l.slot_id JOIN pool p ON p.id = l.pool_id
         """
 
@@ -62,7 +62,9 @@ extension SQLiteLedger {
                 startTime: row.int64(9)
             ),
             acquiredAt: Timestamp(microsecondsSince1970: row.int64(10)),
-            expiresAt: row.optionalInt64(11).map(Timestamp.init(microsecondsSince1970:))
+            expiresAt: row.optionalInt64(11).map(Timestamp.init(microsecondsSince1970:)),
+            index: row.int(12),
+            branch: row.optionalString(13)
         )
     }
 

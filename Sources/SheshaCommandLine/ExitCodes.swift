@@ -18,7 +18,7 @@ public enum ExitCodes {
         switch error {
         case let error as PoolError:
             switch error {
-            case .noSuchPool, .poolExists, .invalidName, .invalidArgument, .noLease: return usage
+            case .noSuchPool, .poolExists, .invalidName, .invalidArgument, .noLease, .branchInUse: return usage
             case .exhausted, .waitTimedOut, .workTakenOver: return temporaryFailure
             case .leaseLost, .backendFailed: return failure
             case .damagedDatabase: return dataError

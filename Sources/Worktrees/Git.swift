@@ -74,21 +74,33 @@ struct Git: Sendable {
         return commit
     }
 
-    /// The worktree paths git has registered for `repository` (`git worktree list --porcelain`).
+    /// The worktree paths git has registered for `repository`.
+    func worktreePaths(in repository: String) async throws -> [String] {
+        try await worktrees(in: repository).map(\.path)
+    }
+
+    /// The worktrees git has registered for `repository` (`git worktree list --porcelain`), the main working
+    /// tree first, each with the branch checked out there (nil when detached).
     ///
     /// git 2.39 lists worktrees without a lock, so a `worktree add` or `remove` running at the same moment
     /// (another process's expand, a reset, a shrink) can make it die reading that worktree's half-written
     /// or half-removed `.git/worktrees/<name>/…` (seen: "failed to read '…/locked'"); it is asked again.
-    func worktreePaths(in repository: String) async throws -> [String] {
+    func worktrees(in repository: String) async throws -> [(path: String, branch: String?)] {
         let arguments = ["worktree", "list", "--porcelain"]
         var attempt = 0
         while true {
             attempt += 1
             let result = try await runAllowingFailure(arguments, in: repository)
             if result.succeeded {
-                return result.stdout.split(separator: "\n").compactMap { line in
-                    line.hasPrefix("worktree ") ? String(line.dropFirst("worktree ".count)) : nil
+                var entries: [(path: String, branch: String?)] = []
+                for line in result.stdout.split(separator: "\n") {
+                    if line.hasPrefix("worktree ") {
+                        entries.append((String(line.dropFirst("worktree ".count)), nil))
+                    } else if line.hasPrefix("branch refs/heads/"), !entries.isEmpty {
+                        entries[entries.count - 1].branch = String(line.dropFirst("branch refs/heads/".count))
+                    }
                 }
+                return entries
             }
             guard result.stderr.contains("/worktrees/"), attempt < 8 else {
                 throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)

@@ -18,7 +18,12 @@ struct SheshaPool: AsyncParsableCommand {
             """,
         version: "0.1.0",
         groupedSubcommands: [
-            CommandGroup(name: "Daily work", subcommands: [Acquire.self, Release.self, Run.self, Exec.self, Query.self, Status.self]),
+            CommandGroup(
+                name: "Daily work",
+                subcommands: [
+                    Acquire.self, Release.self, Run.self, Exec.self, Query.self, Status.self, Path.self, Which.self,
+                ]
+            ),
             CommandGroup(
                 name: "Administration",
                 subcommands: [

@@ -181,6 +181,23 @@ struct BadInputMatrixTests {
         Case(["refresh"], on: .foreign, 65, "another program"),
         Case(["refresh", "--fetch"], on: .truncated, 65, "the database is damaged"),
         Case(["refresh"], on: .missing, 64, "there is no database at {target}"),
+        // Task branches: refused before the database is touched, or on a database that is not usable.
+        Case(["acquire", "--holder", "x", "--owner-pid", me, "--from", "main"], 64, "pass --branch NAME"),
+        Case(["acquire", "--holder", "x", "--owner-pid", me, "--branch"], 64, "Missing value for '--branch <name>'"),
+        Case(["acquire", "--holder", "x", "--owner-pid", me, "--branch", "t"], on: .truncated, 65, "is damaged"),
+        Case(["run", "--holder", "x", "--branch", "t", "--", "touch", "{folder}/ran"], on: .empty, 65, "an empty file"),
+        // path.
+        Case(["path"], 64, "Missing expected argument '--holder <id>'"),
+        Case(["path", "--holder", "nobody"], 64, "holder 'nobody' holds no lease"),
+        Case(["path", "--holder", "holder", "--pool", "nope"], 64, "there is no pool 'nope'"),
+        Case(["path", "--holder", "holder"], on: .truncated, 65, "the database is damaged"),
+        Case(["path", "--holder", "holder"], on: .missing, 64, "there is no database at {target}"),
+        // which.
+        Case(["which", "{folder}"], 1, "is in no slot"),
+        Case(["which", "{folder}/no/such/file"], 64, "does not exist"),
+        Case(["which", "{folder}", "{repo}"], 64, "Unexpected argument"),
+        Case(["which", "{folder}"], on: .foreign, 65, "another program"),
+        Case(["which", "{folder}"], on: .empty, 65, "is an empty file"),
     ]
 
     @Test("bad input to any command: its exit code, one line saying what to do, nothing changed", arguments: cases)

@@ -190,6 +190,8 @@ struct SlotStatus: Decodable, Equatable {
     var path: String
     var holder: String?
     var token: Int64?
+    var index: Int?
+    var branch: String?
     var uses: Int
     var error: String?
 }
@@ -201,6 +203,8 @@ struct LeaseInfo: Decodable {
     var slot: String
     var path: String
     var token: Int64
+    var index: Int
+    var branch: String?
     var ownerPid: Int32
 }
 

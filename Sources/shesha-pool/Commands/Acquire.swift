@@ -13,6 +13,14 @@ extension SheshaPool {
                 the default would be the short-lived subshell of $( ), which frees the slot at once.
                   cd "$(shesha-pool acquire --holder job-42 --owner-pid $$)"
                 Acquiring again with the same holder prints the same slot.
+
+                With --branch, the slot checks out that branch (made at --from, default the pool's base \
+                commit, if it does not exist) for your commits; a branch checked out in another worktree is \
+                refused. Release returns the slot to the detached base; the branch and its commits stay.
+                  cd "$(shesha-pool acquire --holder agent-7 --branch task/7 --owner-pid $$)"
+
+                Each live lease has an index, the smallest number from 0 up that no other live lease of the \
+                pool holds (for ports and test databases); --json prints it with the branch.
                 """
         )
 
@@ -30,7 +38,9 @@ extension SheshaPool {
         @Option(help: ArgumentHelp("The process whose death ends the lease. Default: the parent process.", valueName: "pid"))
         var ownerPid: Int32?
 
-        @Flag(help: "Print slot, path, token and expiry as JSON.")
+        @OptionGroup var branch: TaskBranchOptions
+
+        @Flag(help: "Print slot, path, token, index, branch and expiry as JSON.")
         var json = false
 
         func validate() throws {
@@ -43,7 +53,9 @@ extension SheshaPool {
         func run() async throws {
             let owner = try resolveOwner(ownerPid)
             let pool = try await global.openPool()
-            let lease = try await pool.acquire(holder: holder, wait: wait?.duration, ttl: ttl?.duration, owner: owner)
+            let lease = try await pool.acquire(
+                holder: holder, wait: wait?.duration, ttl: ttl?.duration, owner: owner, branch: branch.taskBranch
+            )
             Console.output(json ? try Console.json(LeaseJSON(lease)) : lease.path)
         }
     }
@@ -55,6 +67,8 @@ struct LeaseJSON: Encodable {
     var slot: String
     var path: String
     var token: Int64
+    var index: Int
+    var branch: String?
     var ownerPid: Int32
     var acquiredAt: String
     var expiresAt: String?
@@ -65,6 +79,8 @@ struct LeaseJSON: Encodable {
         slot = lease.slotName
         path = lease.path
         token = lease.token.rawValue
+        index = lease.index
+        branch = lease.branch
         ownerPid = lease.owner.pid
         acquiredAt = lease.acquiredAt.iso8601
         expiresAt = lease.expiresAt?.iso8601

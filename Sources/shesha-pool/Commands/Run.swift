@@ -8,8 +8,10 @@ extension SheshaPool {
         static let configuration = CommandConfiguration(
             abstract: "Acquire a slot, run a command inside it, release it.",
             discussion: """
-                The command runs with the slot as working directory and SHESHA_POOL_SLOT, SHESHA_POOL_PATH \
-                and SHESHA_POOL_TOKEN set. Its output and exit code pass through; SIGINT and SIGTERM are \
+                The command runs with the slot as working directory and SHESHA_POOL_SLOT, SHESHA_POOL_PATH, \
+                SHESHA_POOL_TOKEN, SHESHA_POOL_INDEX (the smallest number from 0 up that no other live lease \
+                of the pool holds, for ports and test databases) and SHESHA_POOL_BRANCH (empty without \
+                --branch) set. Its output and exit code pass through; SIGINT and SIGTERM are \
                 forwarded; the slot is released whatever happens. If `run` itself is killed, the command \
                 is killed too and the slot is reclaimed by the next process that needs one.
                   shesha-pool run --holder ci-7 -- make test
@@ -18,6 +20,10 @@ extension SheshaPool {
                 with --force, or expired while this host was stalled), the command is stopped (SIGTERM, then \
                 SIGKILL after 10 s; its whole process group if it leads one) and `run` exits 75.
                   shesha-pool run --holder ci-7 --ttl 5m -- make test
+
+                With --branch the command runs on that branch (made at --from, default the pool's base \
+                commit, if it does not exist); its commits stay on the branch after the slot is released.
+                  shesha-pool run --holder ci-7 --branch task/7 -- make test
                 """
         )
 
@@ -36,6 +42,8 @@ extension SheshaPool {
             )
         )
         var ttl: HumanDuration?
+
+        @OptionGroup var branch: TaskBranchOptions
 
         /// How long a command stopped for a lost lease gets between SIGTERM and SIGKILL.
         static let stopGrace = Duration.seconds(10)
@@ -64,7 +72,7 @@ extension SheshaPool {
             }
             // This process owns the lease: if it dies, the lease ends and its command dies with it.
             let lease = try await pool.acquire(
-                holder: holder, wait: wait?.duration, ttl: ttl?.duration, owner: .current
+                holder: holder, wait: wait?.duration, ttl: ttl?.duration, owner: .current, branch: branch.taskBranch
             )
             let status: Int32
             do {
@@ -75,6 +83,8 @@ extension SheshaPool {
                         "SHESHA_POOL_SLOT": lease.slotName,
                         "SHESHA_POOL_PATH": lease.path,
                         "SHESHA_POOL_TOKEN": String(lease.token.rawValue),
+                        "SHESHA_POOL_INDEX": String(lease.index),
+                        "SHESHA_POOL_BRANCH": lease.branch ?? "",
                     ]
                 )
                 // A lost lease cancels the wait, which stops the command.

@@ -5,7 +5,13 @@ import PoolCore
 
 extension SheshaPool {
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the pool's slots and who holds them.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the pool's slots and who holds them.",
+            discussion: """
+                A leased slot shows its holder, the lease's index (the smallest number from 0 up that no other \
+                live lease of the pool holds) and its task branch, if it has one.
+                """
+        )
 
         @OptionGroup var global: GlobalOptions
 
@@ -28,10 +34,12 @@ extension SheshaPool {
                 Console.message("pool '\(pool.name)' has no slots; create some with `shesha-pool expand N`")
                 return
             }
-            var rows = [["SLOT", "STATE", "HOLDER", "AGE", "LAST USED", "USES", "PATH"]]
+            var rows = [["SLOT", "STATE", "HOLDER", "INDEX", "BRANCH", "AGE", "LAST USED", "USES", "PATH"]]
             for slot in slots {
+                let lease = leases[slot.id]
                 rows.append([
-                    slot.name, slot.state.rawValue, leases[slot.id]?.holder ?? "-",
+                    slot.name, slot.state.rawValue, lease?.holder ?? "-", lease.map { String($0.index) } ?? "-",
+                    lease?.branch ?? "-",
                     Self.age(slot.createdAt, now: now), slot.lastUsedAt.map { Self.age($0, now: now) + " ago" } ?? "never",
                     String(slot.useCount), slot.path,
                 ])
@@ -69,6 +77,8 @@ struct SlotJSON: Encodable {
     var path: String
     var holder: String?
     var token: Int64?
+    var index: Int?
+    var branch: String?
     var createdAt: String
     var lastUsedAt: String?
     var uses: Int
@@ -80,6 +90,8 @@ struct SlotJSON: Encodable {
         path = slot.path
         holder = lease?.holder
         token = lease?.token.rawValue
+        index = lease?.index
+        branch = lease?.branch
         createdAt = slot.createdAt.iso8601
         lastUsedAt = slot.lastUsedAt?.iso8601
         uses = slot.useCount
