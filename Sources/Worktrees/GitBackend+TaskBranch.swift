@@ -26,24 +26,22 @@ extension GitBackend: TaskBranchBackend {
     public func checkOutTaskBranch(_ branch: TaskBranch, in slotPath: String) async throws {
         let settings = try await config()
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: slotPath)
-        // A checkout runs the repository's post-checkout hook; the pool's git work runs none.
-        let noHooks = ["-c", "core.hooksPath=/dev/null"]
         let branchExists = {
             try await git.runAllowingFailure(
                 ["rev-parse", "--verify", "--quiet", "refs/heads/" + branch.name], in: slotPath
             ).succeeded
         }
         let exists = try await branchExists()
-        var arguments = noHooks + ["switch", "--quiet", "--no-guess", branch.name]
+        var arguments = ["switch", "--quiet", "--no-guess", branch.name]
         if !exists {
             let startPoint = branch.startPoint ?? settings.baseCommit
-            arguments = noHooks + ["switch", "--quiet", "--create", branch.name, startPoint]
+            arguments = ["switch", "--quiet", "--create", branch.name, startPoint]
         }
         var result = try await git.runAllowingFailure(arguments, in: slotPath)
         // Another process created the branch since we looked (git says it exists, or could not lock its
         // ref while the other wrote it): check out the one it made.
         if !exists, !result.succeeded, try await branchExists() {
-            arguments = noHooks + ["switch", "--quiet", "--no-guess", branch.name]
+            arguments = ["switch", "--quiet", "--no-guess", branch.name]
             result = try await git.runAllowingFailure(arguments, in: slotPath)
         }
         guard result.succeeded else {
