@@ -69,7 +69,7 @@ struct ThrowawaySandbox {
 
     /// Stops the sandbox and removes its folder.
     func stop() async throws {
-        await executor.setLLMQueryHandler(nil)
+        await QueryRun.uninstall(from: executor)
         await executor.close()
         try await pool.discard(token: lease.token, reason: "its query ended")
         try FileManager.default.removeItem(atPath: folder)

@@ -1,11 +1,19 @@
 import Foundation
 
-/// Collects a query's trace steps and token usage as they happen (from the loop and from sub-calls), tells
-/// the progress callback, and appends each step to the trace file when there is one.
+/// Where in a query tree a step happens: the query's depth (1 at the top) and its loop's iteration.
+struct TraceScope: Sendable {
+    var depth: Int
+    var iteration: Int = 0
+
+    /// The scope of a child query started from this one.
+    var child: TraceScope { TraceScope(depth: depth + 1) }
+}
+
+/// Collects a query tree's trace steps and token usage as they happen (from the loops, sub-calls and
+/// child queries), tells the progress callback, and appends each step to the trace file when there is one.
 actor TraceRecorder {
     private(set) var steps: [TraceStep] = []
     private(set) var usage = TokenUsage()
-    private(set) var iteration = 0
     private let started = ContinuousClock.now
     private let file: TraceFile?
     private let onProgress: (@Sendable (TraceStep) -> Void)?
@@ -15,17 +23,28 @@ actor TraceRecorder {
         self.onProgress = onProgress
     }
 
-    func begin(iteration: Int) {
-        self.iteration = iteration
-    }
-
-    func record(_ kind: TraceStep.Kind, _ text: String, tokens: TokenUsage? = nil) throws {
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let step = TraceStep(iteration: iteration, kind: kind, text: text, tokens: tokens, elapsed: seconds)
+    /// Records a step that began at `since` (now, for an event) and ends now.
+    func record(
+        _ kind: TraceStep.Kind,
+        _ text: String,
+        in scope: TraceScope,
+        since start: ContinuousClock.Instant? = nil,
+        tokens: TokenUsage? = nil,
+        cost: Double? = nil
+    ) throws {
+        let now = ContinuousClock.now
+        let start = start ?? now
+        let step = TraceStep(
+            depth: scope.depth, iteration: scope.iteration, kind: kind, text: text, tokens: tokens, cost: cost,
+            started: Self.seconds(start - started), duration: Self.seconds(now - start)
+        )
         steps.append(step)
         if let tokens { usage = usage + tokens }
         try file?.append(step)
         onProgress?(step)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
