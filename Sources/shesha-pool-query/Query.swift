@@ -32,6 +32,10 @@ struct Query: AsyncParsableCommand {
             each in a sandbox of its own from the same pool (a child never waits for one: with the pool \
             exhausted it starts its own, or with --child-sandbox fail raises an error in the code).
 
+            --session NAME keeps the sandbox leased between commands, with the code's variables and the \
+            documents (each --doc is appended to `context`); the lease belongs to the calling shell (it ends \
+            when the shell does) and lasts --session-ttl past each use. --end-session NAME releases it.
+
             --show-trace FILE draws a trace written with --trace as an indented tree with totals.
             """
     )
@@ -112,6 +116,15 @@ struct Query: AsyncParsableCommand {
     )
     var shownTrace: String?
 
+    @Option(help: ArgumentHelp("Ask within this session: its sandbox, variables and documents.", valueName: "name"))
+    var session: String?
+
+    @Option(help: ArgumentHelp("How long a session lasts past its last use, e.g. 30m or 2h.", valueName: "duration"))
+    var sessionTtl = HumanDuration(argument: "30m")!
+
+    @Option(help: ArgumentHelp("End this session: reset and release its sandbox, and exit.", valueName: "name"))
+    var endSession: String?
+
     @Argument(help: ArgumentHelp("The question.", valueName: "question"))
     var question: String?
 
@@ -122,8 +135,20 @@ struct Query: AsyncParsableCommand {
             }
             return
         }
-        guard !documents.isEmpty else {
+        if let endSession {
+            guard documents.isEmpty, question == nil, session == nil else {
+                throw ValidationError("--end-session takes no --doc, --session or question; pass only the name")
+            }
+            try validateHolder(Self.sessionHolder(endSession))
+            return
+        }
+        if let session {
+            try validateHolder(Self.sessionHolder(session))
+        } else if documents.isEmpty {
             throw ValidationError("pass at least one document with --doc FILE")
+        }
+        guard sessionTtl.duration > .zero else {
+            throw ValidationError("--session-ttl must be longer than 0 (got \(sessionTtl))")
         }
         for (flag, value, least) in [
             ("--max-iterations", maxIterations, 1), ("--max-concurrent-subcalls", maxConcurrentSubcalls, 1),
@@ -157,6 +182,12 @@ struct Query: AsyncParsableCommand {
             }
             return
         }
+        if let endSession {
+            guard let pool = try await containerPool() else { throw Self.sessionNeedsPool(global.poolName) }
+            try await RLMSession.end(holder: Self.sessionHolder(endSession), in: pool)
+            Console.message("session '\(endSession)' ended; its sandbox went back to pool '\(pool.pool.name)'")
+            return
+        }
         let question = question ?? ""
         let prices = try readPrices()
         let texts = try readDocuments()
@@ -186,15 +217,14 @@ struct Query: AsyncParsableCommand {
         } catch let error as RLMError {
             throw ValidationError("\(error)")
         }
+        if session != nil, pool == nil { throw Self.sessionNeedsPool(global.poolName) }
         Console.message(
-            pool.map { "using a sandbox from container pool '\($0.pool.name)'" }
+            pool.map { "using a sandbox from container pool '\($0.pool.name)'" + (session.map { " (session '\($0)')" } ?? "") }
                 ?? "using a bubblewrap sandbox for this query (no container pool '\(global.poolName)')"
         )
         let result: QueryResult
         do {
-            result = try await engine.query(documents: texts, question: question) { step in
-                Console.message(Self.progressLine(step))
-            }
+            result = try await ask(engine, question: question, documents: texts)
         } catch let error as LLMError {
             Console.error("\(error)")
             throw ExitCode(1)
@@ -215,6 +245,31 @@ struct Query: AsyncParsableCommand {
             Console.error("no answer: \(reason); raise the limit or ask a narrower question")
             throw ExitCode(1)
         }
+    }
+
+    /// The question, in the session when one is named (left leased afterwards for the next command).
+    private func ask(_ engine: RLMEngine, question: String, documents: [String]) async throws -> QueryResult {
+        let progress: @Sendable (TraceStep) -> Void = { Console.message(Self.progressLine($0)) }
+        guard let session else { return try await engine.query(documents: documents, question: question, onProgress: progress) }
+        let opened = try await RLMSession.open(
+            engine: engine, holder: Self.sessionHolder(session), ttl: sessionTtl.duration, owner: try resolveOwner(nil),
+            documents: documents)
+        do {
+            let result = try await opened.ask(question, onProgress: progress)
+            try await opened.detach()
+            return result
+        } catch {
+            try? await opened.detach()
+            throw error
+        }
+    }
+
+    static func sessionHolder(_ name: String) -> String { "session-" + name }
+
+    static func sessionNeedsPool(_ pool: String) -> PoolError {
+        .invalidArgument(
+            "sessions keep a sandbox of a container pool, and there is no container pool '\(pool)'; create one with "
+                + "`shesha-pool init container`, or pass its --pool")
     }
 
     private func readPrices() throws -> ModelPrices? {

@@ -18,7 +18,7 @@ struct QueryRun: Sendable {
     func answer(documents: [String], question: String) async throws -> QueryResult.Outcome {
         try await withSandbox { executor in
             try await setUp(documents, in: executor)
-            return try await loop(question: question, documents: documents, executor: executor)
+            return try await loop(question: question, lengths: documents.map(\.unicodeScalars.count), executor: executor)
         }
     }
 
@@ -32,26 +32,24 @@ struct QueryRun: Sendable {
 
     // MARK: The loop
 
-    /// Asks the model about `documents` (already in the sandbox as `context`) until code gives a final
-    /// answer; a limit or the iteration count ends it with no answer.
-    func loop(question: String, documents: [String], executor: ContainerExecutor) async throws
-        -> QueryResult.Outcome
-    {
+    /// Asks the model about the documents already in the sandbox as `context` (their `lengths` in
+    /// characters) until code gives a final answer; a limit or the iteration count ends it with no answer.
+    func loop(question: String, lengths: [Int], executor: ContainerExecutor) async throws -> QueryResult.Outcome {
         do {
-            return try await iterate(question: question, documents: documents, executor: executor)
+            return try await iterate(question: question, lengths: lengths, executor: executor)
         } catch RLMError.limitReached(let reason) {
             try await recorder.record(.limit, reason, in: scope)
             return .noAnswer(reason: reason)
         }
     }
 
-    private func iterate(question: String, documents: [String], executor: ContainerExecutor) async throws
+    private func iterate(question: String, lengths: [Int], executor: ContainerExecutor) async throws
         -> QueryResult.Outcome
     {
         let prompts = engine.prompts
         var messages = [
-            ChatMessage(role: .system, content: prompts.render(.system, systemValues(documents))),
-            ChatMessage(role: .user, content: prompts.render(.firstTurn, firstTurnValues(documents, question))),
+            ChatMessage(role: .system, content: prompts.render(.system, systemValues(lengths))),
+            ChatMessage(role: .user, content: prompts.render(.firstTurn, firstTurnValues(lengths, question))),
         ]
         var errorsInARow = 0
         for iteration in 1...options.maxIterations {
@@ -137,10 +135,10 @@ struct QueryRun: Sendable {
         and call FINAL(answer) or FINAL_VAR(name) in code when you know the answer.
         """
 
-    private func systemValues(_ documents: [String]) -> [String: String] {
+    private func systemValues(_ lengths: [Int]) -> [String: String] {
         [
-            "document_count": "\(documents.count)",
-            "total_chars": "\(documents.reduce(0) { $0 + $1.unicodeScalars.count })",
+            "document_count": "\(lengths.count)",
+            "total_chars": "\(lengths.reduce(0, +))",
             "max_subcall_chars": "\(options.maxSubcallContentChars)",
             "max_output_chars": "\(options.maxOutputChars)",
             "max_concurrent_subcalls": "\(options.maxConcurrentSubcalls)",
@@ -158,19 +156,19 @@ struct QueryRun: Sendable {
         `rlm_query` (child queries) is not available at this depth: it raises an error. Use `llm_query`.
         """
 
-    private func firstTurnValues(_ documents: [String], _ question: String) -> [String: String] {
+    private func firstTurnValues(_ lengths: [Int], _ question: String) -> [String: String] {
         [
             "question": question,
-            "document_count": "\(documents.count)",
-            "document_lengths": Self.lengths(of: documents),
+            "document_count": "\(lengths.count)",
+            "document_lengths": Self.shown(lengths),
         ]
     }
 
     /// The documents' lengths in characters, the first `shownLengths` of them: enough to plan chunks
     /// without a first turn as long as a document list.
-    static func lengths(of documents: [String]) -> String {
-        let shown = documents.prefix(shownLengths).map { "\($0.unicodeScalars.count)" }.joined(separator: ", ")
-        return documents.count > shownLengths ? shown + ", … (\(documents.count - shownLengths) more)" : shown
+    static func shown(_ lengths: [Int]) -> String {
+        let shown = lengths.prefix(shownLengths).map { "\($0)" }.joined(separator: ", ")
+        return lengths.count > shownLengths ? shown + ", … (\(lengths.count - shownLengths) more)" : shown
     }
 
     static let shownLengths = 50

@@ -42,13 +42,23 @@ public struct RLMEngine: Sendable {
         question: String,
         onProgress: (@Sendable (TraceStep) -> Void)? = nil
     ) async throws -> QueryResult {
+        try await traced(onProgress: onProgress) { run in
+            try await run.answer(documents: documents, question: question)
+        }
+    }
+
+    /// Runs a top query's `body` with a fresh budget and trace, and collects its result.
+    func traced(
+        onProgress: (@Sendable (TraceStep) -> Void)?,
+        _ body: (QueryRun) async throws -> QueryResult.Outcome
+    ) async throws -> QueryResult {
         let started = ContinuousClock.now
         let file = try options.traceFolder.map { try TraceFile(folder: $0) }
         let recorder = TraceRecorder(file: file, onProgress: onProgress)
         let run = QueryRun(engine: self, budget: makeBudget(), recorder: recorder, depth: 1)
         let outcome: QueryResult.Outcome
         do {
-            outcome = try await run.answer(documents: documents, question: question)
+            outcome = try await body(run)
         } catch {
             try? await recorder.record(.error, "\(error)", in: TraceScope(depth: 1))
             throw error
@@ -67,7 +77,7 @@ public struct RLMEngine: Sendable {
     }
 
     /// A holder name unique to this query: the process and a random part.
-    static func holderName() -> String {
+    public static func holderName() -> String {
         "rlm-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 

@@ -18,6 +18,8 @@ public enum RLMError: Error, Hashable, Sendable {
     case noSandboxForChild(pool: String)
     /// A child query ended without a final answer; raised inside the parent's sandbox.
     case childNoAnswer(reason: String)
+    /// A session's sandbox no longer holds what the session put there (its code replaced `context`).
+    case sessionBroken(String)
 }
 
 extension RLMError: CustomStringConvertible, LocalizedError {
@@ -44,6 +46,8 @@ extension RLMError: CustomStringConvertible, LocalizedError {
                 + "(childSandbox is fail); use llm_query, or raise the pool's --max-size"
         case .childNoAnswer(let reason):
             return "the child query ended without an answer: \(reason)"
+        case .sessionBroken(let reason):
+            return "the session's sandbox cannot go on: \(reason); end the session and start a new one"
         }
     }
 

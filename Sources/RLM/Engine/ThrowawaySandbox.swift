@@ -7,7 +7,7 @@ import SheshaSystem
 /// removed afterwards. It goes through a one-slot pool in a private ledger inside that folder, so it is
 /// made, checked and stopped by the same `ContainerBackend` code as pooled sandboxes, and a crash leaves
 /// a record that names it.
-struct ThrowawaySandbox {
+struct ThrowawaySandbox: Sendable {
     let folder: String
     let pool: Pool
     let lease: Lease
