@@ -56,29 +56,25 @@ extension QueryRun {
         let cap = options.maxConcurrentSubcalls
         try? await recorder.record(
             .batch, "llm_query_batched: \(pairs.count) items, up to \(cap) at once", in: scope)
-        return await withTaskGroup(of: (Int, Result<String, any Error>).self) { group in
+        return await withTaskGroup(of: BatchItemResult.self) { group in
             var results = [Result<String, any Error>?](repeating: nil, count: pairs.count)
-            var next = 0
-            func start(_ index: Int) {
+            for index in pairs.indices {
+                // Past the cap, a new item starts only when one has finished.
+                if index >= cap, let done = await group.next() {
+                    results[done.index] = done.result
+                }
+                let pair = pairs[index]
                 let label = "[\(index + 1)/\(pairs.count)] "
                 group.addTask {
                     do {
-                        return (index, .success(try await subcall(pairs[index], label: label)))
+                        return BatchItemResult(index: index, result: .success(try await subcall(pair, label: label)))
                     } catch {
-                        return (index, .failure(error))
+                        return BatchItemResult(index: index, result: .failure(error))
                     }
                 }
             }
-            while next < min(cap, pairs.count) {
-                start(next)
-                next += 1
-            }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if next < pairs.count {
-                    start(next)
-                    next += 1
-                }
+            for await done in group {
+                results[done.index] = done.result
             }
             return results.map { $0 ?? .failure(CancellationError()) }
         }
@@ -113,4 +109,10 @@ extension QueryRun {
             throw RLMError.childNoAnswer(reason: reason)
         }
     }
+}
+
+/// One finished item of a batch, with its place.
+private struct BatchItemResult: Sendable {
+    var index: Int
+    var result: Result<String, any Error>
 }

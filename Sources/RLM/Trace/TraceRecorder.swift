@@ -4,9 +4,6 @@ import Foundation
 struct TraceScope: Sendable {
     var depth: Int
     var iteration: Int = 0
-
-    /// The scope of a child query started from this one.
-    var child: TraceScope { TraceScope(depth: depth + 1) }
 }
 
 /// Collects a query tree's trace steps and token usage as they happen (from the loops, sub-calls and
