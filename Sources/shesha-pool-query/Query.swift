@@ -161,7 +161,9 @@ struct Query: AsyncParsableCommand {
                 throw ValidationError("--max-cost must be a positive number of US dollars (got \(maxCost))")
             }
             guard pricesFile != nil else {
-                throw ValidationError("--max-cost needs --prices FILE, which gives the model's price per million tokens")
+                throw ValidationError(
+                    "--max-cost needs --prices FILE, which gives the model's price per million tokens"
+                )
             }
         }
         if let maxTime, maxTime.duration <= .zero {
@@ -208,7 +210,11 @@ struct Query: AsyncParsableCommand {
             maxDepth: maxDepth,
             childSandbox: childSandbox,
             limits: QueryLimits(
-                maxTokens: maxTokens, maxCost: maxCost, maxTime: maxTime?.duration, maxErrors: maxErrors),
+                maxTokens: maxTokens,
+                maxCost: maxCost,
+                maxTime: maxTime?.duration,
+                maxErrors: maxErrors
+            ),
             prices: prices
         )
         let engine: RLMEngine
@@ -219,7 +225,9 @@ struct Query: AsyncParsableCommand {
         }
         if session != nil, pool == nil { throw Self.sessionNeedsPool(global.poolName) }
         Console.message(
-            pool.map { "using a sandbox from container pool '\($0.pool.name)'" + (session.map { " (session '\($0)')" } ?? "") }
+            pool.map {
+                "using a sandbox from container pool '\($0.pool.name)'" + (session.map { " (session '\($0)')" } ?? "")
+            }
                 ?? "using a bubblewrap sandbox for this query (no container pool '\(global.poolName)')"
         )
         let result: QueryResult
@@ -250,10 +258,16 @@ struct Query: AsyncParsableCommand {
     /// The question, in the session when one is named (left leased afterwards for the next command).
     private func ask(_ engine: RLMEngine, question: String, documents: [String]) async throws -> QueryResult {
         let progress: @Sendable (TraceStep) -> Void = { Console.message(Self.progressLine($0)) }
-        guard let session else { return try await engine.query(documents: documents, question: question, onProgress: progress) }
+        guard let session else {
+            return try await engine.query(documents: documents, question: question, onProgress: progress)
+        }
         let opened = try await RLMSession.open(
-            engine: engine, holder: Self.sessionHolder(session), ttl: sessionTtl.duration, owner: try resolveOwner(nil),
-            documents: documents)
+            engine: engine,
+            holder: Self.sessionHolder(session),
+            ttl: sessionTtl.duration,
+            owner: try resolveOwner(nil),
+            documents: documents
+        )
         do {
             let result = try await opened.ask(question, onProgress: progress)
             try await opened.detach()
@@ -269,7 +283,8 @@ struct Query: AsyncParsableCommand {
     static func sessionNeedsPool(_ pool: String) -> PoolError {
         .invalidArgument(
             "sessions keep a sandbox of a container pool, and there is no container pool '\(pool)'; create one with "
-                + "`shesha-pool init container`, or pass its --pool")
+                + "`shesha-pool init container`, or pass its --pool"
+        )
     }
 
     private func readPrices() throws -> ModelPrices? {

@@ -25,7 +25,8 @@ import Testing
         try await withSandboxFixture { fixture in
             try #require(
                 try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--max-size", "1"]).status
-                    == 0)
+                    == 0
+            )
             let doc = try write(fixture, "a.txt", "text")
             let prices = try write(fixture, "prices.json", #"{"m": {"input": 1000, "output": 2000}}"#)
             let server = try ScriptedLLMServer { _, _ in Self.code("print('more')") }
@@ -38,7 +39,9 @@ import Testing
             #expect(result.stdout.isEmpty)
             #expect(
                 result.stderr.contains(
-                    "no answer: the cost limit of $0.05 was passed; spent 45 tokens in 3 LLM calls, $0.06, "))
+                    "no answer: the cost limit of $0.05 was passed; spent 45 tokens in 3 LLM calls, $0.06, "
+                )
+            )
             #expect(server.requests.count == 3)
             #expect(try await fixture.slots().map(\.state) == ["idle"])
         }
@@ -99,9 +102,11 @@ import Testing
         "bad limit and batching flags exit 64 with one line and change nothing",
         arguments: [
             ["--max-tokens", "0"], ["--max-concurrent-subcalls", "0"], ["--max-depth", "0"], ["--max-errors", "0"],
-            ["--max-cost", "1"], ["--max-cost", "-1", "--prices", "PRICES"], ["--max-cost", "nan", "--prices", "PRICES"],
+            ["--max-cost", "1"], ["--max-cost", "-1", "--prices", "PRICES"],
+            ["--max-cost", "nan", "--prices", "PRICES"],
             ["--max-time", "soon"], ["--max-time", "0s"], ["--child-sandbox", "maybe"],
-            ["--prices", "/nonexistent/prices.json"], ["--prices", "BADPRICES"], ["--max-cost", "1", "--prices", "OTHER"],
+            ["--prices", "/nonexistent/prices.json"], ["--prices", "BADPRICES"],
+            ["--max-cost", "1", "--prices", "OTHER"],
             ["--show-trace", "x", "--doc", "DOC"],
         ]
     )

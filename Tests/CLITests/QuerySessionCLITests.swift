@@ -15,7 +15,8 @@ import Testing
         try await withSandboxFixture { fixture in
             try #require(
                 try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--max-size", "1"]).status
-                    == 0)
+                    == 0
+            )
             let first = try write(fixture, "first.txt", "alpha")
             let second = try write(fixture, "second.txt", "beta")
             let server = try ScriptedLLMServer(replies: [

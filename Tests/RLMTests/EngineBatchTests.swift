@@ -30,7 +30,10 @@ import Testing
             }
             let item = Self.item(of: request) ?? "?"
             // Every sub-call waits until three were in progress together: a serial host never gets answers.
-            return .afterConcurrent(3, then: item == "5" ? .status(400, body: "no item 5") : .completion("answer \(item)"))
+            return .afterConcurrent(
+                3,
+                then: item == "5" ? .status(400, body: "no item 5") : .completion("answer \(item)")
+            )
         }
         defer { server.stop() }
         let result = try await engine(server) {

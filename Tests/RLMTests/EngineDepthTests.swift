@@ -14,7 +14,9 @@ import Testing
             return codeReply("a = rlm_query('CHILD?', 'child document')\nFINAL('top got ' + a)")
         }
         if firstTurn.contains("\nCHILD?") {
-            return codeReply("b = rlm_query('GRANDCHILD?', context[0] + ' for the grandchild')\nFINAL('child got ' + b)")
+            return codeReply(
+                "b = rlm_query('GRANDCHILD?', context[0] + ' for the grandchild')\nFINAL('child got ' + b)"
+            )
         }
         return codeReply(
             """
@@ -26,8 +28,10 @@ import Testing
         )
     }
 
-    @Test("depth 3 on a pool of one: children start their own sandboxes, no hang, everything released",
-          .timeLimit(.minutes(2)))
+    @Test(
+        "depth 3 on a pool of one: children start their own sandboxes, no hang, everything released",
+        .timeLimit(.minutes(2))
+    )
     func depthThreeOnPoolOfOne() async throws {
         try await withEnginePool(maxSize: 1) { pool in
             let server = try ScriptedLLMServer(respond: Self.threeLevels)

@@ -15,7 +15,9 @@ import Testing
                 codeReply("FINAL(note + ' ' + ' '.join(context))"),
             ]) { server in
                 let session = try await RLMSession.open(
-                    engine: try engine(server, pool: pool.containers), documents: ["first"])
+                    engine: try engine(server, pool: pool.containers),
+                    documents: ["first"]
+                )
                 #expect(try await session.ask("How many?").answer == "1")
                 try await session.add(documents: ["second", "third"])
                 #expect(await session.documentLengths == [5, 6, 5])
@@ -39,16 +41,27 @@ import Testing
                 server in
                 let engine = try engine(server, pool: pool.containers)
                 let first = try await RLMSession.open(
-                    engine: engine, holder: "session-s", ttl: .seconds(600), documents: ["a"])
+                    engine: engine,
+                    holder: "session-s",
+                    ttl: .seconds(600),
+                    documents: ["a"]
+                )
                 #expect(try await first.ask("Set it.").answer == "set")
                 try await first.detach()
-                let lease = try #require(try await pool.ledger.lease(pool: pool.containers.pool.name, holder: "session-s"))
+                let lease = try #require(
+                    try await pool.ledger.lease(pool: pool.containers.pool.name, holder: "session-s")
+                )
                 let second = try await RLMSession.open(
-                    engine: engine, holder: "session-s", ttl: .seconds(600), documents: ["b"])
+                    engine: engine,
+                    holder: "session-s",
+                    ttl: .seconds(600),
+                    documents: ["b"]
+                )
                 #expect(try await second.ask("Use it.").answer == "43")
                 try await second.detach()
                 let renewed = try #require(
-                    try await pool.ledger.lease(pool: pool.containers.pool.name, holder: "session-s"))
+                    try await pool.ledger.lease(pool: pool.containers.pool.name, holder: "session-s")
+                )
                 #expect(renewed.token == lease.token, "the same lease")
                 #expect(try #require(renewed.expiresAt) > (try #require(lease.expiresAt)), "each use renews it")
                 try await RLMSession.end(holder: "session-s", in: pool.containers)

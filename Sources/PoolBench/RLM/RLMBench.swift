@@ -63,7 +63,10 @@ struct RLMBench {
             table.add(times("depth 2, without a pool (2 sandboxes per query)", depthTwo.throwaway))
             table.add(
                 ["depth 2, without / with", ""]
-                    + [depthTwo.throwawayOverPooled.p50, depthTwo.throwawayOverPooled.p90, depthTwo.throwawayOverPooled.max]
+                    + [
+                        depthTwo.throwawayOverPooled.p50, depthTwo.throwawayOverPooled.p90,
+                        depthTwo.throwawayOverPooled.max,
+                    ]
                     .map(Format.ratio)
             )
             table.add([
@@ -112,7 +115,10 @@ struct RLMBench {
                 throwawayFolder: try slots.subfolder("throwaway")
             )
             section.depthTwo = try await measureDepthTwo(
-                pool: depthPool, server: depthServer, throwawayFolder: slots.path + "/throwaway")
+                pool: depthPool,
+                server: depthServer,
+                throwawayFolder: slots.path + "/throwaway"
+            )
             try await stop(pool, slots: slots.path, poolFolder: "pool")
             try await stop(depthPool, slots: slots.path, poolFolder: "depth-pool")
             return section
@@ -135,15 +141,20 @@ struct RLMBench {
         let client = try LLMClient(options: LLMClientOptions(baseURL: server.baseURL, model: "scripted"))
         let pooled = try RLMEngine(options: RLMEngineOptions(pool: pool, maxDepth: 2), client: client)
         let throwaway = try RLMEngine(
-            options: RLMEngineOptions(sandboxParentFolder: throwawayFolder, maxDepth: 2), client: client)
+            options: RLMEngineOptions(sandboxParentFolder: throwawayFolder, maxDepth: 2),
+            client: client
+        )
         var pooledTimes: [Double] = []
         var throwawayTimes: [Double] = []
         for round in -1..<options.rlmQueries {
             let engines = round % 2 == 0 ? [(pooled, true), (throwaway, false)] : [(throwaway, false), (pooled, true)]
             for (engine, isPooled) in engines {
                 let microseconds = try await timedQuery(
-                    engine, documents: DepthTwoQuery.documents, question: DepthTwoQuery.question,
-                    expecting: DepthTwoQuery.expectedAnswer)
+                    engine,
+                    documents: DepthTwoQuery.documents,
+                    question: DepthTwoQuery.question,
+                    expecting: DepthTwoQuery.expectedAnswer
+                )
                 guard round >= 0 else { continue }
                 if isPooled { pooledTimes.append(microseconds) } else { throwawayTimes.append(microseconds) }
             }
@@ -184,8 +195,11 @@ struct RLMBench {
             let engines = round % 2 == 0 ? [(pooled, true), (throwaway, false)] : [(throwaway, false), (pooled, true)]
             for (engine, isPooled) in engines {
                 let microseconds = try await timedQuery(
-                    engine, documents: ScriptedQuery.documents, question: ScriptedQuery.question,
-                    expecting: ScriptedQuery.expectedAnswer)
+                    engine,
+                    documents: ScriptedQuery.documents,
+                    question: ScriptedQuery.question,
+                    expecting: ScriptedQuery.expectedAnswer
+                )
                 guard round >= 0 else { continue }
                 if isPooled { pooledTimes.append(microseconds) } else { throwawayTimes.append(microseconds) }
             }

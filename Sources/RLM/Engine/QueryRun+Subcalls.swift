@@ -32,7 +32,10 @@ extension QueryRun {
             throw refusal
         }
         try await recorder.record(
-            .subcallRequest, label + "\(pair.instruction)\n[content: \(characters) characters]", in: scope)
+            .subcallRequest,
+            label + "\(pair.instruction)\n[content: \(characters) characters]",
+            in: scope
+        )
         let prompt = engine.prompts.render(
             .subcall,
             ["instruction": pair.instruction, "content": ExecutionOutput.neutralizeMarkers(pair.content)]
@@ -41,8 +44,13 @@ extension QueryRun {
         do {
             let (completion, cost) = try await complete([ChatMessage(role: .user, content: prompt)])
             try await recorder.record(
-                .subcallResponse, label + completion.content, in: scope, since: asked, tokens: completion.usage,
-                cost: cost)
+                .subcallResponse,
+                label + completion.content,
+                in: scope,
+                since: asked,
+                tokens: completion.usage,
+                cost: cost
+            )
             return completion.content
         } catch {
             try? await recorder.record(.error, label + "llm_query failed: \(error)", in: scope, since: asked)
@@ -55,7 +63,10 @@ extension QueryRun {
     func batch(_ pairs: [LLMQueryPair]) async -> [Result<String, any Error>] {
         let cap = options.maxConcurrentSubcalls
         try? await recorder.record(
-            .batch, "llm_query_batched: \(pairs.count) items, up to \(cap) at once", in: scope)
+            .batch,
+            "llm_query_batched: \(pairs.count) items, up to \(cap) at once",
+            in: scope
+        )
         return await withTaskGroup(of: BatchItemResult.self) { group in
             var results = [Result<String, any Error>?](repeating: nil, count: pairs.count)
             for index in pairs.indices {
@@ -91,7 +102,10 @@ extension QueryRun {
         try await budget.check()
         let started = ContinuousClock.now
         try await recorder.record(
-            .childQuery, "\(question)\n[content: \(content.unicodeScalars.count) characters]", in: scope)
+            .childQuery,
+            "\(question)\n[content: \(content.unicodeScalars.count) characters]",
+            in: scope
+        )
         let child = QueryRun(engine: engine, budget: budget, recorder: recorder, depth: depth + 1)
         let outcome: QueryResult.Outcome
         do {

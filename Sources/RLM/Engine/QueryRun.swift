@@ -18,7 +18,11 @@ struct QueryRun: Sendable {
     func answer(documents: [String], question: String) async throws -> QueryResult.Outcome {
         try await withSandbox { executor in
             try await setUp(documents, in: executor)
-            return try await loop(question: question, lengths: documents.map(\.unicodeScalars.count), executor: executor)
+            return try await loop(
+                question: question,
+                lengths: documents.map(\.unicodeScalars.count),
+                executor: executor
+            )
         }
     }
 
@@ -43,7 +47,11 @@ struct QueryRun: Sendable {
         }
     }
 
-    private func iterate(question: String, lengths: [Int], executor: ContainerExecutor) async throws
+    private func iterate(
+        question: String,
+        lengths: [Int],
+        executor: ContainerExecutor
+    ) async throws
         -> QueryResult.Outcome
     {
         let prompts = engine.prompts

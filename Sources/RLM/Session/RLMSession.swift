@@ -52,7 +52,10 @@ public actor RLMSession {
     }
 
     /// Answers `question` about the documents so far, in the session's namespace.
-    public func ask(_ question: String, onProgress: (@Sendable (TraceStep) -> Void)? = nil) async throws
+    public func ask(
+        _ question: String,
+        onProgress: (@Sendable (TraceStep) -> Void)? = nil
+    ) async throws
         -> QueryResult
     {
         let executor = sandbox.executor

@@ -56,7 +56,9 @@ enum SessionSandbox: Sendable {
             throw RLMError.sandboxFailed(error)
         }
         return try await evaluateLengths(
-            "context = __shesha_earlier + context\ndel __shesha_earlier\n[len(d) for d in context]", timeout: timeout)
+            "context = __shesha_earlier + context\ndel __shesha_earlier\n[len(d) for d in context]",
+            timeout: timeout
+        )
     }
 
     private func evaluateLengths(_ code: String, timeout: Duration) async throws -> [Int] {

@@ -32,8 +32,14 @@ actor TraceRecorder {
         let now = ContinuousClock.now
         let start = start ?? now
         let step = TraceStep(
-            depth: scope.depth, iteration: scope.iteration, kind: kind, text: text, tokens: tokens, cost: cost,
-            started: Self.seconds(start - started), duration: Self.seconds(now - start)
+            depth: scope.depth,
+            iteration: scope.iteration,
+            kind: kind,
+            text: text,
+            tokens: tokens,
+            cost: cost,
+            started: Self.seconds(start - started),
+            duration: Self.seconds(now - start)
         )
         steps.append(step)
         if let tokens { usage = usage + tokens }

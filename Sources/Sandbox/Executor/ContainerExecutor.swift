@@ -123,8 +123,11 @@ public actor ContainerExecutor {
                     case .llmQueryBatched(let count):
                         var pairs: [LLMQueryPair] = []
                         for _ in 0..<count {
-                            guard case .llmQueryItem(let instruction, let content) = try await receive(
-                                on: channel, deadline: deadline)
+                            guard
+                                case .llmQueryItem(let instruction, let content) = try await receive(
+                                    on: channel,
+                                    deadline: deadline
+                                )
                             else { throw .unexpectedMessage(type: "other", expected: "\"llm_query_item\"") }
                             pairs.append(LLMQueryPair(instruction: instruction, content: content))
                         }
@@ -146,7 +149,9 @@ public actor ContainerExecutor {
                         throw .leaseEnded(message)
                     case let other:
                         throw .unexpectedMessage(
-                            type: other.type, expected: "\"llm_query\", \"llm_query_batched\", \"rlm_query\" or \"result\"")
+                            type: other.type,
+                            expected: "\"llm_query\", \"llm_query_batched\", \"rlm_query\" or \"result\""
+                        )
                     }
                 }
             }

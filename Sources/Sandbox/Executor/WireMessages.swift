@@ -132,7 +132,10 @@ enum RunnerMessage: Decodable {
             let count = try container.decode(Int.self, forKey: .count)
             guard count >= 0 else {
                 throw DecodingError.dataCorruptedError(
-                    forKey: .count, in: container, debugDescription: "a negative count (\(count))")
+                    forKey: .count,
+                    in: container,
+                    debugDescription: "a negative count (\(count))"
+                )
             }
             self = .llmQueryBatched(count: count)
         case "llm_query_item":
