@@ -83,6 +83,25 @@ import Testing
         }
     }
 
+    @Test(
+        "the time limit stops code that runs on; its sandbox is discarded, nothing stays leased",
+        .timeLimit(.minutes(2))
+    )
+    func timeLimitStopsCode() async throws {
+        try await withEnginePool(maxSize: 1) { pool in
+            try await withScriptedServer([codeReply("while True:\n    pass")]) { server in
+                let result = try await engine(server, pool: pool.containers) { $0.limits.maxTime = .seconds(2) }
+                    .query(documents: ["d"], question: "q")
+                let reason = try noAnswerReason(result)
+                #expect(reason.hasPrefix("the time limit of 2.00 s was reached; spent "))
+            }
+            #expect(try await pool.ledger.leases(pool: pool.containers.pool.name).isEmpty)
+            let running = try await pool.containers.backend.isolation.runningSandboxes(in: pool.slotFolder)
+            let idle = try await pool.slots().filter { $0.state == .idle }.count
+            #expect(running.count == idle, "only sandboxes the pool still keeps idle are running")
+        }
+    }
+
     @Test("consecutive code errors end the query at the limit; a success in between starts the count again")
     func errorLimit() async throws {
         let server = try ScriptedLLMServer { _, index in
