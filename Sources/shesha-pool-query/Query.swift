@@ -77,7 +77,7 @@ struct Query: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "A child query's sandbox when the pool has none free: throwaway (start one) or fail.",
+            "A child query's sandbox when the pool has none free: throwaway (start one; the default) or fail.",
             valueName: "policy"
         ),
         transform: { word in
