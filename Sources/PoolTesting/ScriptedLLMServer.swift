@@ -22,6 +22,9 @@ public enum ScriptedReply: Sendable {
     case status(Int, body: String = "", retryAfter: String? = nil)
     /// Waits, then answers; for timeout tests (the wait ends early when the server stops).
     indirect case delay(Duration, then: ScriptedReply)
+    /// Waits until `count` requests have been in progress at once (at any moment so far), then answers:
+    /// a client that never sends that many together never gets this answer (until the server stops).
+    indirect case afterConcurrent(Int, then: ScriptedReply)
 }
 
 /// A real HTTP/1.1 server on 127.0.0.1 (an ephemeral port) that answers POST /v1/chat/completions with
@@ -34,6 +37,8 @@ public final class ScriptedLLMServer: @unchecked Sendable {
         var requests: [RecordedRequest] = []
         var connections: Set<Int32> = []
         var isStopped = false
+        var inFlight = 0
+        var maxInFlight = 0
     }
 
     private let respond: @Sendable (RecordedRequest, Int) -> ScriptedReply
@@ -69,6 +74,9 @@ public final class ScriptedLLMServer: @unchecked Sendable {
 
     /// The chat completion requests received so far, in arrival order.
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// The most chat completion requests that were in progress at once (received, not yet answered).
+    public var maxInFlight: Int { state.withLock { $0.maxInFlight } }
 
     /// Stops accepting, closes every open connection and wakes pending delays. Safe to call twice.
     public func stop() {
@@ -144,18 +152,30 @@ public final class ScriptedLLMServer: @unchecked Sendable {
             if request.method == "POST" && request.path.hasSuffix("/chat/completions") {
                 let index = state.withLock { state in
                     state.requests.append(request)
+                    state.inFlight += 1
+                    state.maxInFlight = max(state.maxInFlight, state.inFlight)
                     return state.requests.count - 1
                 }
+                wakeWaiters()
                 reply = respond(request, index)
             } else {
                 reply = .status(404, body: "ScriptedLLMServer answers only POST /v1/chat/completions, not \(request.method) \(request.path)")
             }
-            guard let response = render(reply, model: request.model, keepAlive: !wantsClose),
-                sendAll(response, on: connection), !wantsClose
-            else { break }
+            let response = render(reply, model: request.model, keepAlive: !wantsClose)
+            let isSent = response.map { sendAll($0, on: connection) } ?? false
+            if request.method == "POST" && request.path.hasSuffix("/chat/completions") {
+                state.withLock { $0.inFlight -= 1 }
+            }
+            guard isSent, !wantsClose else { break }
         }
         state.withLock { _ = $0.connections.remove(connection) }
         close(connection)
+    }
+
+    private func wakeWaiters() {
+        stopSignal.lock()
+        stopSignal.broadcast()
+        stopSignal.unlock()
     }
 
     /// The bytes to send for `reply`, or nil if the server stopped during a delay.
@@ -165,6 +185,11 @@ public final class ScriptedLLMServer: @unchecked Sendable {
             let deadline = Date(timeIntervalSinceNow: duration.timeInterval)
             stopSignal.lock()
             while !isStopped && Date() < deadline { _ = stopSignal.wait(until: deadline) }
+            stopSignal.unlock()
+            return isStopped ? nil : render(then, model: model, keepAlive: keepAlive)
+        case .afterConcurrent(let count, let then):
+            stopSignal.lock()
+            while !isStopped && state.withLock({ $0.maxInFlight }) < count { stopSignal.wait() }
             stopSignal.unlock()
             return isStopped ? nil : render(then, model: model, keepAlive: keepAlive)
         case .completion(let content, let promptTokens, let completionTokens):

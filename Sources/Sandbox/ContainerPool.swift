@@ -62,9 +62,14 @@ public struct ContainerPool: Sendable {
         public var executor: ContainerExecutor
     }
 
-    /// Leases a sandbox and connects to it.
-    public func acquire(holder: String, wait: Duration? = nil, ttl: Duration? = nil) async throws -> LeasedSandbox {
-        let lease = try await pool.acquire(holder: holder, wait: wait, ttl: ttl)
+    /// Leases a sandbox and connects to it. The lease ends when `owner` dies (or its TTL passes).
+    public func acquire(
+        holder: String,
+        wait: Duration? = nil,
+        ttl: Duration? = nil,
+        owner: ProcessIdentity = .current
+    ) async throws -> LeasedSandbox {
+        let lease = try await pool.acquire(holder: holder, wait: wait, ttl: ttl, owner: owner)
         let executor = ContainerExecutor(socketPath: SlotLayout(slot: lease.path).socket, token: lease.token)
         do {
             try await executor.connect(timeout: backend.answerTimeout)

@@ -19,6 +19,15 @@ struct RLMBench {
         var throwawayOverPooled: CycleRatio
         /// Throwaway minus pooled, at the median: what the pool saves per query.
         var savedPerQueryMicroseconds: Double
+        /// The depth-2 query (a child query with 8 batched sub-calls), the same way.
+        var depthTwo: DepthTwo?
+
+        struct DepthTwo: Codable {
+            var pooled: CycleLatencies
+            var throwaway: CycleLatencies
+            var throwawayOverPooled: CycleRatio
+            var savedPerQueryMicroseconds: Double
+        }
 
         var heading: String {
             """
@@ -26,7 +35,9 @@ struct RLMBench {
             (2 model turns, 2 code executions, 1 llm_query sub-call, FINAL), code in bubblewrap. With a pool: \
             a warm sandbox leased per query, reset and released. Without: a sandbox started, used and \
             stopped per query. \(queries) queries each, interleaved, after one unmeasured round; slots on \
-            \(slotFileSystem).
+            \(slotFileSystem). Depth 2: the top query's code calls rlm_query once; the child query, in a \
+            sandbox of its own, sends 8 llm_query_batched sub-calls (4 at once) and answers; 2 model turns, \
+            8 sub-calls, 2 sandboxes per query. With a pool of 2 warm sandboxes against 2 started and stopped.
             """
         }
 
@@ -46,6 +57,21 @@ struct RLMBench {
             )
             table.add([
                 "saved per query by the pool (p50)", "", Format.time(microseconds: savedPerQueryMicroseconds), "", "",
+            ])
+            guard let depthTwo else { return table.render() }
+            table.add(times("depth 2, with a pool (2 warm sandboxes)", depthTwo.pooled))
+            table.add(times("depth 2, without a pool (2 sandboxes per query)", depthTwo.throwaway))
+            table.add(
+                ["depth 2, without / with", ""]
+                    + [
+                        depthTwo.throwawayOverPooled.p50, depthTwo.throwawayOverPooled.p90,
+                        depthTwo.throwawayOverPooled.max,
+                    ]
+                    .map(Format.ratio)
+            )
+            table.add([
+                "depth 2, saved per query by the pool (p50)", "",
+                Format.time(microseconds: depthTwo.savedPerQueryMicroseconds), "", "",
             ])
             return table.render()
         }
@@ -69,20 +95,86 @@ struct RLMBench {
         )
         try await ledger.createPool(definition)
         let pool = try ContainerPool(ledger: ledger, definition: definition)
+        let depthDefinition = try await ContainerPool.prepare(
+            name: "rlm-depth",
+            config: ContainerConfig(backend: .bwrap),
+            slotFolder: slots.path + "/depth-pool",
+            maxSize: 2,
+            minIdle: 2
+        )
+        try await ledger.createPool(depthDefinition)
+        let depthPool = try ContainerPool(ledger: ledger, definition: depthDefinition)
         let server = try ScriptedLLMServer(respond: ScriptedQuery.reply)
         defer { server.stop() }
+        let depthServer = try ScriptedLLMServer(respond: DepthTwoQuery.reply)
+        defer { depthServer.stop() }
         do {
-            let section = try await measure(
+            var section = try await measure(
                 pool: pool,
                 server: server,
                 throwawayFolder: try slots.subfolder("throwaway")
             )
-            try await stop(pool, slots: slots.path)
+            section.depthTwo = try await measureDepthTwo(
+                pool: depthPool,
+                server: depthServer,
+                throwawayFolder: slots.path + "/throwaway"
+            )
+            try await stop(pool, slots: slots.path, poolFolder: "pool")
+            try await stop(depthPool, slots: slots.path, poolFolder: "depth-pool")
             return section
         } catch {
-            try? await stop(pool, slots: slots.path)
+            try? await stop(pool, slots: slots.path, poolFolder: "pool")
+            try? await stop(depthPool, slots: slots.path, poolFolder: "depth-pool")
             throw error
         }
+    }
+
+    /// The depth-2 query with a pool of 2 warm sandboxes against 2 sandboxes started per query.
+    private func measureDepthTwo(
+        pool: ContainerPool,
+        server: ScriptedLLMServer,
+        throwawayFolder: String
+    ) async throws -> Section.DepthTwo {
+        if let failure = try await pool.start()?.failures.first {
+            throw BenchError("rlm: the depth-2 pool's sandboxes did not start: \(failure.message)")
+        }
+        let client = try LLMClient(options: LLMClientOptions(baseURL: server.baseURL, model: "scripted"))
+        let pooled = try RLMEngine(options: RLMEngineOptions(pool: pool, maxDepth: 2), client: client)
+        let throwaway = try RLMEngine(
+            options: RLMEngineOptions(sandboxParentFolder: throwawayFolder, maxDepth: 2),
+            client: client
+        )
+        var pooledTimes: [Double] = []
+        var throwawayTimes: [Double] = []
+        for round in -1..<options.rlmQueries {
+            let engines = round % 2 == 0 ? [(pooled, true), (throwaway, false)] : [(throwaway, false), (pooled, true)]
+            for (engine, isPooled) in engines {
+                let microseconds = try await timedQuery(
+                    engine,
+                    documents: DepthTwoQuery.documents,
+                    question: DepthTwoQuery.question,
+                    expecting: DepthTwoQuery.expectedAnswer
+                )
+                guard round >= 0 else { continue }
+                if isPooled { pooledTimes.append(microseconds) } else { throwawayTimes.append(microseconds) }
+            }
+        }
+        let slots = try await pool.pool.ledger.slots(pool: pool.pool.name)
+        guard slots.count == 2, slots.allSatisfy({ $0.state == .idle }) else {
+            throw BenchError("rlm: the depth-2 pool's warm sandboxes were replaced during the run")
+        }
+        let withPool = CycleLatencies(microseconds: pooledTimes)
+        let withoutPool = CycleLatencies(microseconds: throwawayTimes)
+        printError(
+            "rlm: depth 2, p50 with a pool \(Format.time(microseconds: withPool.p50Microseconds)), "
+                + "without \(Format.time(microseconds: withoutPool.p50Microseconds))"
+        )
+        return Section.DepthTwo(
+            pooled: withPool,
+            throwaway: withoutPool,
+            throwawayOverPooled: CycleRatio(withoutPool, over: withPool),
+            savedPerQueryMicroseconds: withoutPool.p50Microseconds - withPool.p50Microseconds
+        )
     }
 
     private func measure(
@@ -102,7 +194,12 @@ struct RLMBench {
         for round in -1..<options.rlmQueries {
             let engines = round % 2 == 0 ? [(pooled, true), (throwaway, false)] : [(throwaway, false), (pooled, true)]
             for (engine, isPooled) in engines {
-                let microseconds = try await timedQuery(engine)
+                let microseconds = try await timedQuery(
+                    engine,
+                    documents: ScriptedQuery.documents,
+                    question: ScriptedQuery.question,
+                    expecting: ScriptedQuery.expectedAnswer
+                )
                 guard round >= 0 else { continue }
                 if isPooled { pooledTimes.append(microseconds) } else { throwawayTimes.append(microseconds) }
             }
@@ -127,21 +224,26 @@ struct RLMBench {
         )
     }
 
-    private func timedQuery(_ engine: RLMEngine) async throws -> Double {
+    private func timedQuery(
+        _ engine: RLMEngine,
+        documents: [String],
+        question: String,
+        expecting expected: String
+    ) async throws -> Double {
         let started = MonotonicTime.nanoseconds()
-        let result = try await engine.query(documents: ScriptedQuery.documents, question: ScriptedQuery.question)
+        let result = try await engine.query(documents: documents, question: question)
         let elapsed = MonotonicTime.nanoseconds() - started
-        guard result.answer == ScriptedQuery.expectedAnswer else {
-            throw BenchError("rlm: expected the answer '\(ScriptedQuery.expectedAnswer)', got \(result.outcome)")
+        guard result.answer == expected else {
+            throw BenchError("rlm: expected the answer '\(expected)', got \(result.outcome)")
         }
         return Double(elapsed) / 1e3
     }
 
     /// Stops the pool's sandbox and checks that no sandbox of the run still runs (the engine removes each
     /// per-query sandbox's folder once it has stopped it).
-    private func stop(_ pool: ContainerPool, slots: String) async throws {
+    private func stop(_ pool: ContainerPool, slots: String, poolFolder: String) async throws {
         _ = try await pool.stop()
-        let left = try await BwrapIsolation().runningSandboxes(in: slots + "/pool")
+        let left = try await BwrapIsolation().runningSandboxes(in: slots + "/" + poolFolder)
         for record in left.values {
             try? await BwrapIsolation().stop(record)
         }

@@ -3,7 +3,8 @@ public struct QueryResult: Sendable {
     public enum Outcome: Hashable, Sendable {
         /// Executed code called `FINAL` or `FINAL_VAR`.
         case answered(String)
-        /// The loop ended without a final answer (the iteration limit), for `reason`.
+        /// The loop ended without a final answer, for `reason`: the iteration count, or a limit (which
+        /// the reason names, with what was spent).
         case noAnswer(reason: String)
     }
 

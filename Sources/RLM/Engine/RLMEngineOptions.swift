@@ -29,6 +29,18 @@ public struct RLMEngineOptions: Sendable {
     /// Where the per-query sandbox's folder is made; it must be enterable by other users when running as
     /// root (the sandbox runs unprivileged). Default: the system's temporary folder.
     public var sandboxParentFolder: String?
+    /// How many calls of one `llm_query_batched` run at once.
+    public var maxConcurrentSubcalls: Int
+    /// How deep queries may nest: 1 (the default) makes `rlm_query` raise an error; 2 lets the top query
+    /// start child queries, and so on.
+    public var maxDepth: Int
+    /// What a child query does when the pool has no free sandbox (it never waits for one: its ancestors
+    /// may hold them all).
+    public var childSandbox: ChildSandboxPolicy
+    /// Tokens, cost, time and consecutive errors; none by default.
+    public var limits: QueryLimits
+    /// Prices per model, for the trace's costs and `limits.maxCost`.
+    public var prices: ModelPrices?
 
     public init(
         model: String? = nil,
@@ -43,7 +55,12 @@ public struct RLMEngineOptions: Sendable {
         traceFolder: String? = nil,
         sandboxIsolation: any SandboxIsolation = BwrapIsolation(),
         sandboxLimits: SandboxLimits = ContainerConfig.defaultLimits,
-        sandboxParentFolder: String? = nil
+        sandboxParentFolder: String? = nil,
+        maxConcurrentSubcalls: Int = 4,
+        maxDepth: Int = 1,
+        childSandbox: ChildSandboxPolicy = .throwaway,
+        limits: QueryLimits = QueryLimits(),
+        prices: ModelPrices? = nil
     ) {
         self.model = model
         self.apiKey = apiKey
@@ -58,6 +75,11 @@ public struct RLMEngineOptions: Sendable {
         self.sandboxIsolation = sandboxIsolation
         self.sandboxLimits = sandboxLimits
         self.sandboxParentFolder = sandboxParentFolder
+        self.maxConcurrentSubcalls = maxConcurrentSubcalls
+        self.maxDepth = maxDepth
+        self.childSandbox = childSandbox
+        self.limits = limits
+        self.prices = prices
     }
 
     func validate() throws(RLMError) {
@@ -71,5 +93,18 @@ public struct RLMEngineOptions: Sendable {
             throw .invalidOption("maxSubcallContentChars must be at least 1 (got \(maxSubcallContentChars))")
         }
         guard executionTimeout > .zero else { throw .invalidOption("executionTimeout must be longer than 0") }
+        guard maxConcurrentSubcalls >= 1 else {
+            throw .invalidOption("maxConcurrentSubcalls must be at least 1 (got \(maxConcurrentSubcalls))")
+        }
+        guard maxDepth >= 1 else { throw .invalidOption("maxDepth must be at least 1 (got \(maxDepth))") }
+        try limits.validate()
     }
+}
+
+/// Where a child query's sandbox comes from when the pool has none free.
+public enum ChildSandboxPolicy: String, CaseIterable, Sendable {
+    /// Start a sandbox for the child and stop it afterwards.
+    case throwaway
+    /// Raise an error in the parent's code.
+    case fail
 }

@@ -7,7 +7,7 @@ import SheshaSystem
 /// removed afterwards. It goes through a one-slot pool in a private ledger inside that folder, so it is
 /// made, checked and stopped by the same `ContainerBackend` code as pooled sandboxes, and a crash leaves
 /// a record that names it.
-struct ThrowawaySandbox {
+struct ThrowawaySandbox: Sendable {
     let folder: String
     let pool: Pool
     let lease: Lease
@@ -69,7 +69,7 @@ struct ThrowawaySandbox {
 
     /// Stops the sandbox and removes its folder.
     func stop() async throws {
-        await executor.setLLMQueryHandler(nil)
+        await QueryRun.uninstall(from: executor)
         await executor.close()
         try await pool.discard(token: lease.token, reason: "its query ended")
         try FileManager.default.removeItem(atPath: folder)

@@ -46,4 +46,10 @@ public struct ChatCompletion: Hashable, Sendable {
 /// server on 127.0.0.1).
 public protocol ChatCompleting: Sendable {
     func complete(_ messages: [ChatMessage]) async throws -> ChatCompletion
+    /// The model the chats go to, for pricing; nil when unknown.
+    var modelName: String? { get }
+}
+
+extension ChatCompleting {
+    public var modelName: String? { nil }
 }

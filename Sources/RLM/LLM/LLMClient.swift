@@ -28,6 +28,8 @@ public struct LLMClient: ChatCompleting {
         sessionOwner = SessionOwner(session: URLSession(configuration: configuration))
     }
 
+    public var modelName: String? { options.model }
+
     public func complete(_ messages: [ChatMessage]) async throws -> ChatCompletion {
         let request = try makeRequest(messages)
         let url = LLMError.scrub(endpoint.absoluteString, hiding: options.apiKey)

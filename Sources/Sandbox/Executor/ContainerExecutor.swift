@@ -31,6 +31,8 @@ public actor ContainerExecutor {
     public private(set) var leaseEnded: SandboxProtocolError?
     private var hitLimit = false
     private var llmQueryHandler: LLMQueryHandler?
+    private var batchedLLMQueryHandler: BatchedLLMQueryHandler?
+    private var rlmQueryHandler: RLMQueryHandler?
     private var channel: LineChannel?
     private let queue = DispatchQueue(label: "shesha-pool.container-executor")
     private var isBusy = false
@@ -64,6 +66,12 @@ public actor ContainerExecutor {
 
     public func setLLMQueryHandler(_ handler: LLMQueryHandler?) {
         llmQueryHandler = handler
+    }
+
+    /// Sets (or with nils, clears) what answers the code's `llm_query_batched` and `rlm_query`.
+    public func setSubcallHandlers(batched: BatchedLLMQueryHandler?, recursive: RLMQueryHandler?) {
+        batchedLLMQueryHandler = batched
+        rlmQueryHandler = recursive
     }
 
     /// Connects now, waiting up to `timeout` for a runner to accept (a starting sandbox may not listen
@@ -112,6 +120,26 @@ public actor ContainerExecutor {
                         let answer = await answer(instruction: instruction, content: content)
                         deadline.extend(by: clock.now() - asked)
                         try await send(answer, on: channel, deadline: deadline)
+                    case .llmQueryBatched(let count):
+                        var pairs: [LLMQueryPair] = []
+                        for _ in 0..<count {
+                            guard
+                                case .llmQueryItem(let instruction, let content) = try await receive(
+                                    on: channel,
+                                    deadline: deadline
+                                )
+                            else { throw .unexpectedMessage(type: "other", expected: "\"llm_query_item\"") }
+                            pairs.append(LLMQueryPair(instruction: instruction, content: content))
+                        }
+                        let asked = clock.now()
+                        let answers = await answerBatch(pairs)
+                        deadline.extend(by: clock.now() - asked)
+                        try await send(answers, on: channel, deadline: deadline)
+                    case .rlmQuery(let question, let content):
+                        let asked = clock.now()
+                        let answer = await answerChild(question: question, content: content)
+                        deadline.extend(by: clock.now() - asked)
+                        try await send(answer, on: channel, deadline: deadline)
                     case .result(let result):
                         hitLimit = hitLimit || result.limitHit
                         return result
@@ -120,7 +148,10 @@ public actor ContainerExecutor {
                     case .staleLease(let message):
                         throw .leaseEnded(message)
                     case let other:
-                        throw .unexpectedMessage(type: other.type, expected: "\"llm_query\" or \"result\"")
+                        throw .unexpectedMessage(
+                            type: other.type,
+                            expected: "\"llm_query\", \"llm_query_batched\", \"rlm_query\" or \"result\""
+                        )
                     }
                 }
             }
@@ -161,6 +192,33 @@ public actor ContainerExecutor {
         guard let llmQueryHandler else { return .llmError("no llm_query handler is set on the host") }
         do {
             return .llmAnswer(try await llmQueryHandler(instruction, content))
+        } catch {
+            return .llmError("\(error)")
+        }
+    }
+
+    private func answerBatch(_ pairs: [LLMQueryPair]) async -> HostMessage {
+        guard let batchedLLMQueryHandler else {
+            return .llmBatchAnswer(pairs.map { _ in .init(error: "no llm_query_batched handler is set on the host") })
+        }
+        let results = await batchedLLMQueryHandler(pairs)
+        guard results.count == pairs.count else {
+            return .llmBatchAnswer(pairs.map { _ in .init(error: "the host answered a batch with the wrong count") })
+        }
+        return .llmBatchAnswer(
+            results.map { result in
+                switch result {
+                case .success(let answer): .init(answer: answer)
+                case .failure(let error): .init(error: "\(error)")
+                }
+            }
+        )
+    }
+
+    private func answerChild(question: String, content: String) async -> HostMessage {
+        guard let rlmQueryHandler else { return .llmError("no rlm_query handler is set on the host") }
+        do {
+            return .llmAnswer(try await rlmQueryHandler(question, content))
         } catch {
             return .llmError("\(error)")
         }

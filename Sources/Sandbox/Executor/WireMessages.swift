@@ -11,9 +11,17 @@ enum HostMessage: Encodable {
     case execute(code: String, token: FencingToken?)
     case llmAnswer(String)
     case llmError(String)
+    /// The answers to an `llm_query_batched`, in order: each an answer or an error.
+    case llmBatchAnswer([BatchItem])
 
     private enum Key: String, CodingKey {
-        case type, context, code, answer, error, token
+        case type, context, code, answer, error, token, results
+    }
+
+    /// One answer of a batch: `answer`, or `error` when that item failed.
+    struct BatchItem: Encodable {
+        var answer: String?
+        var error: String?
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -38,6 +46,9 @@ enum HostMessage: Encodable {
         case .llmError(let error):
             try container.encode("llm_answer", forKey: .type)
             try container.encode(error, forKey: .error)
+        case .llmBatchAnswer(let results):
+            try container.encode("llm_batch_answer", forKey: .type)
+            try container.encode(results, forKey: .results)
         }
     }
 
@@ -62,6 +73,11 @@ enum RunnerMessage: Decodable {
     /// "stale_lease"): the sender's lease has ended.
     case staleLease(message: String)
     case llmQuery(instruction: String, content: String)
+    /// The code called `llm_query_batched`: `count` `llmQueryItem` lines follow, one per pair.
+    case llmQueryBatched(count: Int)
+    case llmQueryItem(instruction: String, content: String)
+    /// The code called `rlm_query(question, content)`: a child query.
+    case rlmQuery(question: String, content: String)
     case result(ExecutionResult)
     /// A type the protocol does not have.
     case other(type: String)
@@ -72,13 +88,16 @@ enum RunnerMessage: Decodable {
         case .ok: "ok"
         case .error, .staleLease: "error"
         case .llmQuery: "llm_query"
+        case .llmQueryBatched: "llm_query_batched"
+        case .llmQueryItem: "llm_query_item"
+        case .rlmQuery: "rlm_query"
         case .result: "result"
         case .other(let type): type
         }
     }
 
     private enum Key: String, CodingKey {
-        case type, code, message, instruction, content
+        case type, code, message, instruction, content, count, question
         case status, stdout, stderr, value, error
         case finalAnswer = "final_answer"
         case finalVar = "final_var"
@@ -107,6 +126,26 @@ enum RunnerMessage: Decodable {
         case "llm_query":
             self = .llmQuery(
                 instruction: try container.decode(String.self, forKey: .instruction),
+                content: try container.decode(String.self, forKey: .content)
+            )
+        case "llm_query_batched":
+            let count = try container.decode(Int.self, forKey: .count)
+            guard count >= 0 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .count,
+                    in: container,
+                    debugDescription: "a negative count (\(count))"
+                )
+            }
+            self = .llmQueryBatched(count: count)
+        case "llm_query_item":
+            self = .llmQueryItem(
+                instruction: try container.decode(String.self, forKey: .instruction),
+                content: try container.decode(String.self, forKey: .content)
+            )
+        case "rlm_query":
+            self = .rlmQuery(
+                question: try container.decode(String.self, forKey: .question),
                 content: try container.decode(String.self, forKey: .content)
             )
         case "result":

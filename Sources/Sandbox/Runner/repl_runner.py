@@ -102,6 +102,11 @@ class StaleLease(BadRequest):
 FENCED_REQUESTS = ("setup", "execute", "reset")
 
 
+class LLMQueryError(Exception):
+    """A failed item of llm_query_batched: returned in that item's place, not raised, so the other
+    answers stand. str() of it is the host's reason."""
+
+
 class Execution:
     """What one execute request recorded through FINAL, FINAL_VAR and llm_query."""
 
@@ -135,6 +140,9 @@ class Runner:
             __builtins__=builtins,
             context=documents,
             llm_query=self.llm_query,
+            llm_query_batched=self.llm_query_batched,
+            rlm_query=self.rlm_query,
+            LLMQueryError=LLMQueryError,
             FINAL=self.final,
             FINAL_VAR=self.final_var,
         )
@@ -143,30 +151,68 @@ class Runner:
         """Asks the host's language model; returns its answer, or raises RuntimeError with its error."""
         if not isinstance(instruction, str) or not isinstance(content, str):
             raise TypeError("llm_query(instruction, content) takes two strings")
+        reply = self.ask_host([{"type": "llm_query", "instruction": instruction, "content": content}], "llm_query")
+        return answer_of(reply, "llm_query")
+
+    def llm_query_batched(self, pairs):
+        """Asks the host's language model once per (instruction, content) pair; the host runs the calls
+        concurrently, up to its cap. Returns the answers in the pairs' order; a failed item is an
+        LLMQueryError in its own place."""
+        items = []
+        for pair in pairs:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError("llm_query_batched takes a list of (instruction, content) pairs")
+            instruction, content = pair
+            if not isinstance(instruction, str) or not isinstance(content, str):
+                raise TypeError("llm_query_batched: each instruction and content must be a string")
+            items.append({"type": "llm_query_item", "instruction": instruction, "content": content})
+        if not items:
+            return []
+        messages = [{"type": "llm_query_batched", "count": len(items)}] + items
+        reply = self.ask_host(messages, "llm_query_batched")
+        results = reply.get("results")
+        if reply.get("type") != "llm_batch_answer" or not isinstance(results, list) or len(results) != len(items):
+            raise RuntimeError("the host sent something other than an llm_batch_answer for %d items" % len(items))
+        answers = []
+        for result in results:
+            if isinstance(result, dict) and isinstance(result.get("answer"), str):
+                answers.append(result["answer"])
+            elif isinstance(result, dict) and isinstance(result.get("error"), str):
+                answers.append(LLMQueryError(result["error"]))
+            else:
+                raise RuntimeError("the host's llm_batch_answer has an item with neither an answer nor an error")
+        return answers
+
+    def rlm_query(self, question, content):
+        """Asks a child query (its own model loop and sandbox) about `content`; returns its final answer,
+        or raises RuntimeError with why there is none."""
+        if not isinstance(question, str) or not isinstance(content, str):
+            raise TypeError("rlm_query(question, content) takes two strings")
+        reply = self.ask_host([{"type": "rlm_query", "question": question, "content": content}], "rlm_query")
+        return answer_of(reply, "rlm_query")
+
+    def ask_host(self, messages, name):
+        """Sends `messages` to the host while code executes and returns its one reply, a dict."""
         if os.getpid() != RUNNER_PID:
-            raise RuntimeError("llm_query cannot be called from a forked process")
+            raise RuntimeError("%s cannot be called from a forked process" % name)
         with self.wire_lock:
             execution = self.execution
             if execution is None:
-                raise RuntimeError("llm_query can only be called while code is executing")
+                raise RuntimeError("%s can only be called while code is executing" % name)
             connection = execution.connection
             try:
-                connection.send({"type": "llm_query", "instruction": instruction, "content": content})
+                for message in messages:
+                    connection.send(message)
                 line = connection.read_line()
             except ConnectionClosed as closed:
-                raise RuntimeError("the host connection closed during llm_query: %s" % closed) from None
+                raise RuntimeError("the host connection closed during %s: %s" % (name, closed)) from None
         try:
             reply = _loads(line.decode("utf-8"))
         except ValueError as error:
-            raise RuntimeError("the host sent an unreadable llm_answer: %s" % error) from None
-        if not isinstance(reply, dict) or reply.get("type") != "llm_answer":
-            raise RuntimeError("the host sent something other than an llm_answer")
-        if isinstance(reply.get("error"), str):
-            raise RuntimeError(reply["error"])
-        answer = reply.get("answer")
-        if not isinstance(answer, str):
-            raise RuntimeError("the host's llm_answer has neither an answer nor an error")
-        return answer
+            raise RuntimeError("the host sent an unreadable answer to %s: %s" % (name, error)) from None
+        if not isinstance(reply, dict):
+            raise RuntimeError("the host sent something other than a JSON object in answer to %s" % name)
+        return reply
 
     def final(self, answer):
         """Records the final answer; the code goes on."""
@@ -289,6 +335,18 @@ class Runner:
         empty_folder(BOX, keep=SOCKET_NAME)
         if owns_pid_namespace():
             empty_folder("/tmp", keep=None)
+
+
+def answer_of(reply, name):
+    """The answer in an llm_answer reply; its error raised as RuntimeError."""
+    if reply.get("type") != "llm_answer":
+        raise RuntimeError("the host sent something other than an llm_answer to %s" % name)
+    if isinstance(reply.get("error"), str):
+        raise RuntimeError(reply["error"])
+    answer = reply.get("answer")
+    if not isinstance(answer, str):
+        raise RuntimeError("the host's llm_answer has neither an answer nor an error")
+    return answer
 
 
 def replace_contents(target, source):
