@@ -144,19 +144,21 @@ extension SQLiteLedger {
         let detail: String
         if let idle = try db.queryFirst(Self.mostRecentSlotQuery, [pool.id, SlotState.idle.rawValue], Self.slot(from:)) {
             (slot, detail) = (idle, "warm")
-            try markUsed(db, idle, as: .leased, worker: nil, now: now)
+            try transition(db, slotID: idle.id, from: [.idle], to: .leased, marking: .handedOut, at: now)
         } else if let dirty = try db.queryFirst(
             Self.mostRecentSlotQuery, [pool.id, SlotState.dirty.rawValue], Self.slot(from:)
         ) {
             (slot, detail) = (dirty, "dirty")
-            try markUsed(db, dirty, as: .resetting, worker: request.worker, now: now)
+            try transition(
+                db, slotID: dirty.id, from: [.dirty], to: .resetting, worker: request.worker, marking: .handedOut,
+                at: now
+            )
         } else {
-            let id = try insertSlot(db, pool: pool, worker: request.worker, now: now)
+            let id = try insertSlot(db, pool: pool, worker: request.worker, isHandedOut: true, now: now)
             guard let created = try self.slot(db, id: id) else {
                 throw PoolError.damagedDatabase("a slot just inserted could not be read back")
             }
             (slot, detail) = (created, "new")
-            try markUsed(db, created, as: .creating, worker: request.worker, now: now)
         }
         // The slot is already marked taken but has no lease yet, and no event says so: committed alone,
         // this would be a slot nobody holds and nobody frees. Dying here must leave none of it.
@@ -187,8 +189,10 @@ extension SQLiteLedger {
         var granted = slot
         granted.state = slot.state == .idle ? .leased : (slot.state == .dirty ? .resetting : .creating)
         granted.worker = granted.state == .leased ? nil : request.worker
-        granted.useCount += 1
-        granted.lastUsedAt = now
+        if slot.state != .creating {
+            granted.useCount += 1
+            granted.lastUsedAt = now
+        }
         granted.stateChangedAt = now
         // The acquirer's reset fences out the slot's earlier holders with the new lease's token.
         granted.fence = granted.state == .resetting ? token : nil
@@ -204,27 +208,6 @@ extension SQLiteLedger {
          WHERE s.pool_id = ? AND s.state = ?
         ORDER BY coalesce(s.last_used_at, s.created_at) DESC, s.id DESC LIMIT 1
         """
-
-    /// One update for a slot handed to a holder: its new state and worker, one more use, used now.
-    private func markUsed(_ db: Connection, _ slot: Slot, as state: SlotState, worker: ProcessIdentity?, now: Timestamp)
-        throws
-    {
-        try db.execute(
-            """
-            UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
-                error = NULL, state_changed_at = ?, use_count = use_count + 1, last_used_at = ?
-            WHERE id = ?
-            """,
-            [
-                state.rawValue, worker?.host, worker?.bootID, worker?.pid, worker?.startTime,
-                now.microsecondsSince1970, now.microsecondsSince1970, slot.id,
-            ]
-        )
-        // A slot handed out ready came from idle, which has no deadline to clear.
-        if state.isIntermediate {
-            try setWorkDeadline(db, slotID: slot.id, now: now)
-        }
-    }
 
     public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws {
         // Those queued behind move up.
@@ -266,20 +249,10 @@ extension SQLiteLedger {
             }
             let poolID = try db.scalarInt("DELETE FROM lease WHERE token = ? RETURNING pool_id", [token.rawValue])
             // A slot still being prepared for this lease stays with its worker, which makes it idle.
-            let changed = try db.execute(
-                """
-                UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
-                    state_changed_at = ?, last_used_at = ?
-                WHERE id = ? AND state = 'leased'
-                """,
-                [
-                    (worker == nil ? SlotState.dirty : .resetting).rawValue, worker?.host, worker?.bootID, worker?.pid,
-                    worker?.startTime, now.microsecondsSince1970, now.microsecondsSince1970, lease.slotID,
-                ]
+            try transition(
+                db, slotID: lease.slotID, from: [.leased], to: worker == nil ? .dirty : .resetting, worker: worker,
+                marking: .givenBack, at: now
             )
-            if changed > 0, worker != nil {
-                try setWorkDeadline(db, slotID: lease.slotID, now: now)
-            }
             guard var slot = try slot(db, id: lease.slotID), let poolID else {
                 throw PoolError.damagedDatabase("lease \(token) points at a missing slot")
             }
