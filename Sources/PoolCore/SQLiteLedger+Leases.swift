@@ -44,10 +44,15 @@ extension SQLiteLedger {
                 return AcquireOutcome(grant: grant, orphans: orphans, wakesWaiters: madeRoom)
             }
 
+            let willWait = request.willWait ?? (pool.definition.onExhausted == .wait)
             while true {
                 let usage = try usage(db, pool: pool, holder: request.holder)
                 let spare = usage.spare(maxSize: pool.definition.maxSize)
-                if usage.isServable(in: pool.definition) {
+                // A caller that neither queues (a `fail` or `create` pool) nor refused to wait waits for a
+                // background reset under way rather than fail or grow the pool: that slot was released
+                // and is free in moments.
+                let waitsForReset = request.willWait == nil && !willWait && spare == 0 && usage.freeOnceReset > 0
+                if usage.isServable(in: pool.definition) && !waitsForReset {
                     let grant = try grant(db, pool: pool, request: request, now: now)
                     // Leaving the queue with room to spare lets the next in line through.
                     return AcquireOutcome(grant: grant, orphans: orphans, wakesWaiters: madeRoom || spare > 1)
@@ -59,13 +64,15 @@ extension SQLiteLedger {
                     hasReclaimed = true
                     continue
                 }
+                if waitsForReset {
+                    return AcquireOutcome(grant: .inProgress, orphans: orphans, wakesWaiters: madeRoom)
+                }
                 let reported = PoolUsage(
                     size: usage.size,
                     leased: usage.leased,
                     maxSize: pool.definition.maxSize,
                     waitersAhead: usage.waitersAhead
                 )
-                let willWait = request.willWait ?? (pool.definition.onExhausted == .wait)
                 if willWait {
                     try db.execute(
                         """
@@ -95,6 +102,8 @@ extension SQLiteLedger {
         /// Slots that count toward the maximum: all but broken and destroying ones.
         var size: Int
         var leased: Int
+        /// Slots reset off a caller's path (resetting, no lease waiting): idle once their reset ends.
+        var freeOnceReset: Int
         var waitersAhead: Int
 
         /// Slots a holder could be given now: idle, dirty (to reset), or room below the maximum.
@@ -114,11 +123,12 @@ extension SQLiteLedger {
             """
             SELECT coalesce(sum(state = 'idle'), 0), coalesce(sum(state = 'dirty'), 0),
                    coalesce(sum(state NOT IN ('broken', 'destroying')), 0),
-                   coalesce(sum(state IN ('leased', 'resetting', 'creating')), 0)
+                   coalesce(sum(state IN ('leased', 'resetting', 'creating')), 0),
+                   coalesce(sum(state = 'resetting' AND NOT EXISTS (SELECT 1 FROM lease WHERE slot_id = slot.id)), 0)
             FROM slot WHERE pool_id = ?
             """,
             [pool.id]
-        ) { row in (row.int(0), row.int(1), row.int(2), row.int(3)) }
+        ) { row in (row.int(0), row.int(1), row.int(2), row.int(3), row.int(4)) }
         // Waiters that arrived before this holder (all of them, if it is not queued yet).
         let waitersAhead = try db.scalarInt(
             """
@@ -128,8 +138,11 @@ extension SQLiteLedger {
             """,
             [pool.id, holder]
         ) ?? 0
-        let (idle, dirty, size, leased) = counts ?? (0, 0, 0, 0)
-        return UsageCounts(idle: idle, dirty: dirty, size: size, leased: leased, waitersAhead: Int(waitersAhead))
+        let (idle, dirty, size, leased, freeOnceReset) = counts ?? (0, 0, 0, 0, 0)
+        return UsageCounts(
+            idle: idle, dirty: dirty, size: size, leased: leased, freeOnceReset: freeOnceReset,
+            waitersAhead: Int(waitersAhead)
+        )
     }
 
     /// Takes the best slot for the holder: the most recently used idle one (warm, and it lets surplus

@@ -162,7 +162,7 @@ struct Orchestrator {
             arguments: [
                 "holder", "--db", work.database, "--pool", WorkFolder.poolName, "--log", log,
                 "--seed", "\(seed)", "--name", "holder-\(number)", "--max-hold-ms", "\(options.maxHoldMilliseconds)",
-                "--kind", options.kind.rawValue,
+                "--kind", options.kind.rawValue, "--shesha-pool", options.sheshaPool,
             ],
             label: "holder-\(number)",
             stdoutPath: log.replacingOccurrences(of: ".log", with: ".out"),
