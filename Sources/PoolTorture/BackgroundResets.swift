@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import PoolCore
 import SheshaSQLite
 
@@ -22,5 +24,19 @@ enum BackgroundResets {
             guard workers.contains(where: \.isRunning) else { return }
             MonotonicClock.sleep(milliseconds: 20)
         }
+    }
+
+    /// Kills (SIGKILL) one running background resetter of this database (`shesha-pool __reset-slot --db
+    /// DATABASE …`), whether it is still starting, claiming, or resetting. Returns its pid, or nil if none runs.
+    static func killOne(database: String) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for pid in entries.compactMap(Int32.init) {
+            let data = (try? Data(contentsOf: URL(filePath: "/proc/\(pid)/cmdline"))) ?? Data()
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.count > 3, arguments[1] == Pool.resetCommand, arguments[2] == "--db", arguments[3] == database
+            else { continue }
+            if kill(pid, SIGKILL) == 0 { return pid }
+        }
+        return nil
     }
 }

@@ -11,6 +11,8 @@ let interruptRequested = Atomic<Bool>(false)
 struct Orchestrator {
     let options: RunOptions
     let work: WorkFolder
+    /// How often a kill also hits a background resetter, if one is running.
+    static let resetterKillChance = 0.3
 
     init(options: RunOptions) {
         self.options = options
@@ -109,6 +111,11 @@ struct Orchestrator {
                         kills += 1
                     case nil:
                         break
+                    }
+                    // Now and then a background resetter too: its slot must be recovered like any other.
+                    if random.chance(Self.resetterKillChance), let pid = BackgroundResets.killOne(database: work.database) {
+                        log.append(["KILL", "resetter", "\(pid)", "\(MonotonicClock.now())"])
+                        kills += 1
                     }
                     killer.scheduleNext(after: MonotonicClock.now(), random: &random)
                 }
