@@ -144,8 +144,8 @@ public final class Pool: Sendable {
         return try await reset(claimed) ? .idle : .broken
     }
 
-    /// Hands a released slot's reset to the resetter `releaseReset` names. If no resetter can be started
-    /// the slot is reset here, as it was claimed for: dirty slots are reset by whoever claims them.
+    /// Hands a released slot's reset to the resetter `releaseReset` names. If no resetter process can be
+    /// started, this process claims and resets the slot itself, as any acquirer may.
     private func startReset(of slot: Slot) async {
         switch releaseReset {
         case .beforeReturning:

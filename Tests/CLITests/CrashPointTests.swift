@@ -107,6 +107,7 @@ struct CrashPointTests {
 
             let stuck = try await waitForSlot(fixture, "slot-0001") { $0.state == .resetting && $0.worker?.isRunning == false }
             #expect(stuck.worker?.pid != nil, "the resetter is recorded as the slot's worker")
+            #expect(stuck.workDeadline != nil, "with its work deadline")
             #expect(FileManager.default.fileExists(atPath: stuck.path + "/scratch.txt"), "git clean had not run")
 
             try await recover(fixture, by: recovery)

@@ -10,7 +10,8 @@ extension SheshaPool {
             discussion: """
                 The command runs with the slot as working directory and SHESHA_POOL_SLOT, SHESHA_POOL_PATH \
                 and SHESHA_POOL_TOKEN set. Its output and exit code pass through; SIGINT and SIGTERM are \
-                forwarded; the slot is released whatever happens. If `run` itself is killed, the command \
+                forwarded; the slot is released whatever happens, and reset in the background, so `run` exits with \
+                the command's code without waiting for the reset. If `run` itself is killed, the command \
                 is killed too and the slot is reclaimed by the next process that needs one.
                   shesha-pool run --holder ci-7 -- make test
 
