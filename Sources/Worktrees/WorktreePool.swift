@@ -76,7 +76,8 @@ public struct WorktreePool: Sendable {
         )
     }
 
-    /// Runs `body` in a leased worktree (its path), releasing it afterwards whatever happens. With a
+    /// Runs `body` in a leased worktree (its path), releasing it afterwards whatever happens (reset where
+    /// the pool's `releaseReset` says: before this returns, by default). With a
     /// TTL, the lease is renewed while `body` runs; if it is lost all the same, `body` is cancelled and
     /// this throws `leaseLost` (see `Pool.withRenewal`).
     public func withWorktree<R>(
