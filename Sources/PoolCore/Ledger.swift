@@ -123,7 +123,8 @@ public struct AcquireOutcome: Sendable {
         case mustReset(Lease, Slot)
         /// A new slot was reserved: create it, then `finishCreate`.
         case mustCreate(Lease, Slot)
-        /// The holder's lease is being prepared by another live process; ask again shortly.
+        /// The holder's lease is being prepared by another live process, or (for a caller that does not
+        /// queue) no slot is free but one is being reset in the background; ask again shortly.
         case inProgress
         /// No slot is available and the pool may not grow. With `isQueued`, the caller holds a place in
         /// the wait queue and should ask again shortly, or call `abandonWait`.

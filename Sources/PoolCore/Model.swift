@@ -46,12 +46,13 @@ public struct PoolDefinition: Hashable, Sendable {
 
 /// A slot's place in its life cycle:
 ///
-///     creating --ok--> idle --acquire--> leased --release--> dirty --reset--> idle
-///        |fail                                                 |fail
-///        v                                                     v
-///     (removed)     idle/broken --shrink/cleanup--> destroying --> (removed)     broken
+///     creating --ok--> idle --acquire--> leased --release--> dirty --claim--> resetting --ok--> idle
+///        |fail                                                                    |fail
+///        v                                                                        v
+///     (removed)     idle/dirty/broken --shrink/cleanup--> destroying --> (removed)   broken
 ///
-/// `creating`, `resetting` and `destroying` record the process doing the slow work.
+/// `creating`, `resetting` and `destroying` record the process doing the slow work. `SlotTransition`
+/// lists every allowed change, recoveries included; the ledger makes no other.
 public enum SlotState: String, CaseIterable, Sendable, Codable {
     case creating
     case idle

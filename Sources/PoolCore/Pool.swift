@@ -11,6 +11,8 @@ public final class Pool: Sendable {
     /// This process: the one doing any creation, reset or removal.
     let worker: ProcessIdentity
     let waitStrategy: WaitStrategy
+    /// Where `release` resets a slot (see `ReleaseReset`).
+    public let releaseReset: ReleaseReset
 
     /// How long `acquire` waits under the `wait` policy when the caller names no limit.
     public static let defaultWaitTimeout: Duration = .seconds(300)
@@ -21,7 +23,8 @@ public final class Pool: Sendable {
         backend: any ResourceBackend,
         clock: any WallClock = SystemWallClock(),
         logger: Logger = Logger(label: "shesha-pool"),
-        waitStrategy: WaitStrategy = .standard
+        waitStrategy: WaitStrategy = .standard,
+        releaseReset: ReleaseReset = .beforeReturning
     ) {
         self.name = name
         self.ledger = ledger
@@ -30,6 +33,7 @@ public final class Pool: Sendable {
         self.logger = logger
         self.worker = .current
         self.waitStrategy = waitStrategy
+        self.releaseReset = releaseReset
     }
 
     /// Leases a slot to `holder`, preparing it first if needed. Acquiring again with the same holder
@@ -117,23 +121,74 @@ public final class Pool: Sendable {
         }
     }
 
-    /// Ends the lease and, with `reset`, resets the slot at once so the next holder finds it idle.
-    /// A stale lease throws `leaseLost` and changes nothing.
-    public func release(_ lease: Lease, reset shouldReset: Bool = true) async throws {
-        try await release(token: lease.token, reset: shouldReset)
+    /// Ends the lease and, with `reset`, resets the slot where the pool's `releaseReset` says (at once
+    /// with `waitForReset`). A stale lease throws `leaseLost` and changes nothing.
+    public func release(_ lease: Lease, reset shouldReset: Bool = true, waitForReset: Bool = false) async throws {
+        try await release(token: lease.token, reset: shouldReset, waitForReset: waitForReset)
     }
 
-    /// Ends the lease with this token; returns its slot as it was left (idle after a reset, or dirty, or
-    /// broken if the reset failed).
+    /// Ends the lease with this token; returns its slot as it was left: idle after a reset here, broken
+    /// if that failed, or dirty (without `reset`, or while its reset runs off the caller's path).
     @discardableResult
-    public func release(token: FencingToken, reset shouldReset: Bool = true) async throws -> Slot {
-        let slot = try await ledger.release(token, resetBy: shouldReset ? worker : nil)
+    public func release(token: FencingToken, reset shouldReset: Bool = true, waitForReset: Bool = false) async throws
+        -> Slot
+    {
+        let inBackground = shouldReset && !waitForReset && releaseReset != .beforeReturning
+        let slot = try await ledger.release(token, resetBy: shouldReset && !inBackground ? worker : nil)
+        if inBackground, slot.state == .dirty {
+            await startReset(of: slot)
+            return slot
+        }
         guard slot.state == .resetting, slot.worker == worker else { return slot }
         var result = slot
         result.state = try await reset(slot) ? .idle : .broken
         result.worker = nil
         return result
     }
+
+    /// Claims a dirty slot and resets it: the work of a background resetter, safe to race with acquirers
+    /// and other resetters (one claim wins). Returns the slot's state afterwards (idle, or broken if the
+    /// reset failed), or nil if the slot was not dirty (another process claimed it first).
+    @discardableResult
+    public func resetDirtySlot(id: Int64) async throws -> SlotState? {
+        guard let claimed = try await ledger.claimForReset(slotID: id, worker: worker) else { return nil }
+        return try await reset(claimed) ? .idle : .broken
+    }
+
+    /// Hands a released slot's reset to the resetter `releaseReset` names. If no resetter process can be
+    /// started, this process claims and resets the slot itself, as any acquirer may.
+    private func startReset(of slot: Slot) async {
+        switch releaseReset {
+        case .beforeReturning:
+            break
+        case .detachedProcess(let executable, let database):
+            do {
+                try DetachedProcess.start([
+                    executable, Self.resetCommand, "--db", database, "--pool", name, String(slot.id),
+                ])
+                return
+            } catch {
+                logger.warning("could not start a resetter for \(slot.name), resetting it here: \(error)")
+            }
+        case .detachedTask:
+            Task.detached { [self] in
+                do {
+                    try await resetDirtySlot(id: slot.id)
+                } catch {
+                    logger.error("the background reset of \(slot.name) failed: \(error)")
+                }
+            }
+            return
+        }
+        do {
+            try await resetDirtySlot(id: slot.id)
+        } catch {
+            logger.error("the reset of \(slot.name) failed: \(error)")
+        }
+    }
+
+    /// The `shesha-pool` subcommand that resets one dirty slot (`ReleaseReset.detachedProcess`).
+    public static let resetCommand = "__reset-slot"
 
     /// Extends a TTL lease; a lease that is gone throws `leaseLost`.
     public func renew(_ lease: Lease, ttl: Duration) async throws -> Lease {

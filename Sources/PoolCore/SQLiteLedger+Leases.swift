@@ -48,10 +48,15 @@ extension SQLiteLedger {
                 return AcquireOutcome(grant: grant, orphans: orphans, wakesWaiters: madeRoom)
             }
 
+            let willWait = request.willWait ?? (pool.definition.onExhausted == .wait)
             while true {
                 let usage = try usage(db, pool: pool, holder: request.holder)
                 let spare = usage.spare(maxSize: pool.definition.maxSize)
-                if usage.isServable(in: pool.definition) {
+                // A caller that neither queues (a `fail` or `create` pool) nor refused to wait waits for a
+                // background reset under way rather than fail or grow the pool: that slot was released
+                // and is free in moments.
+                let waitsForReset = request.willWait == nil && !willWait && spare == 0 && usage.freeOnceReset > 0
+                if usage.isServable(in: pool.definition) && !waitsForReset {
                     let grant = try grant(db, pool: pool, request: request, now: now)
                     // Leaving the queue with room to spare lets the next in line through.
                     return AcquireOutcome(grant: grant, orphans: orphans, wakesWaiters: madeRoom || spare > 1)
@@ -63,13 +68,15 @@ extension SQLiteLedger {
                     hasReclaimed = true
                     continue
                 }
+                if waitsForReset {
+                    return AcquireOutcome(grant: .inProgress, orphans: orphans, wakesWaiters: madeRoom)
+                }
                 let reported = PoolUsage(
                     size: usage.size,
                     leased: usage.leased,
                     maxSize: pool.definition.maxSize,
                     waitersAhead: usage.waitersAhead
                 )
-                let willWait = request.willWait ?? (pool.definition.onExhausted == .wait)
                 if willWait {
                     try db.execute(
                         """
@@ -99,6 +106,8 @@ extension SQLiteLedger {
         /// Slots that count toward the maximum: all but broken and destroying ones.
         var size: Int
         var leased: Int
+        /// Slots reset off a caller's path (resetting, no lease waiting): idle once their reset ends.
+        var freeOnceReset: Int
         var waitersAhead: Int
 
         /// Slots a holder could be given now: idle, dirty (to reset), or room below the maximum.
@@ -118,11 +127,12 @@ extension SQLiteLedger {
             """
             SELECT coalesce(sum(state = 'idle'), 0), coalesce(sum(state = 'dirty'), 0),
                    coalesce(sum(state NOT IN ('broken', 'destroying')), 0),
-                   coalesce(sum(state IN ('leased', 'resetting', 'creating')), 0)
+                   coalesce(sum(state IN ('leased', 'resetting', 'creating')), 0),
+                   coalesce(sum(state = 'resetting' AND NOT EXISTS (SELECT 1 FROM lease WHERE slot_id = slot.id)), 0)
             FROM slot WHERE pool_id = ?
             """,
             [pool.id]
-        ) { row in (row.int(0), row.int(1), row.int(2), row.int(3)) }
+        ) { row in (row.int(0), row.int(1), row.int(2), row.int(3), row.int(4)) }
         // Waiters that arrived before this holder (all of them, if it is not queued yet).
         let waitersAhead = try db.scalarInt(
             """
@@ -132,8 +142,11 @@ extension SQLiteLedger {
             """,
             [pool.id, holder]
         ) ?? 0
-        let (idle, dirty, size, leased) = counts ?? (0, 0, 0, 0)
-        return UsageCounts(idle: idle, dirty: dirty, size: size, leased: leased, waitersAhead: Int(waitersAhead))
+        let (idle, dirty, size, leased, freeOnceReset) = counts ?? (0, 0, 0, 0, 0)
+        return UsageCounts(
+            idle: idle, dirty: dirty, size: size, leased: leased, freeOnceReset: freeOnceReset,
+            waitersAhead: Int(waitersAhead)
+        )
     }
 
     /// Takes the best slot for the holder: the most recently used idle one (warm, and it lets surplus
@@ -148,19 +161,21 @@ extension SQLiteLedger {
         let detail: String
         if let idle = try db.queryFirst(Self.mostRecentSlotQuery, [pool.id, SlotState.idle.rawValue], Self.slot(from:)) {
             (slot, detail) = (idle, "warm")
-            try markUsed(db, idle, as: .leased, worker: nil, now: now)
+            try transition(db, slotID: idle.id, from: [.idle], to: .leased, marking: .handedOut, at: now)
         } else if let dirty = try db.queryFirst(
             Self.mostRecentSlotQuery, [pool.id, SlotState.dirty.rawValue], Self.slot(from:)
         ) {
             (slot, detail) = (dirty, "dirty")
-            try markUsed(db, dirty, as: .resetting, worker: request.worker, now: now)
+            try transition(
+                db, slotID: dirty.id, from: [.dirty], to: .resetting, worker: request.worker, marking: .handedOut,
+                at: now
+            )
         } else {
-            let id = try insertSlot(db, pool: pool, worker: request.worker, now: now)
+            let id = try insertSlot(db, pool: pool, worker: request.worker, isHandedOut: true, now: now)
             guard let created = try self.slot(db, id: id) else {
                 throw PoolError.damagedDatabase("a slot just inserted could not be read back")
             }
             (slot, detail) = (created, "new")
-            try markUsed(db, created, as: .creating, worker: request.worker, now: now)
         }
         // The slot is already marked taken but has no lease yet, and no event says so: committed alone,
         // this would be a slot nobody holds and nobody frees. Dying here must leave none of it.
@@ -193,8 +208,10 @@ extension SQLiteLedger {
         var granted = slot
         granted.state = slot.state == .idle ? .leased : (slot.state == .dirty ? .resetting : .creating)
         granted.worker = granted.state == .leased ? nil : request.worker
-        granted.useCount += 1
-        granted.lastUsedAt = now
+        if slot.state != .creating {
+            granted.useCount += 1
+            granted.lastUsedAt = now
+        }
         granted.stateChangedAt = now
         // The acquirer's reset fences out the slot's earlier holders with the new lease's token.
         granted.fence = granted.state == .resetting ? token : nil
@@ -210,27 +227,6 @@ extension SQLiteLedger {
          WHERE s.pool_id = ? AND s.state = ?
         ORDER BY coalesce(s.last_used_at, s.created_at) DESC, s.id DESC LIMIT 1
         """
-
-    /// One update for a slot handed to a holder: its new state and worker, one more use, used now.
-    private func markUsed(_ db: Connection, _ slot: Slot, as state: SlotState, worker: ProcessIdentity?, now: Timestamp)
-        throws
-    {
-        try db.execute(
-            """
-            UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
-                error = NULL, state_changed_at = ?, use_count = use_count + 1, last_used_at = ?
-            WHERE id = ?
-            """,
-            [
-                state.rawValue, worker?.host, worker?.bootID, worker?.pid, worker?.startTime,
-                now.microsecondsSince1970, now.microsecondsSince1970, slot.id,
-            ]
-        )
-        // A slot handed out ready came from idle, which has no deadline to clear.
-        if state.isIntermediate {
-            try setWorkDeadline(db, slotID: slot.id, now: now)
-        }
-    }
 
     public func abandonWait(pool: String, holder: String, requestedAt: Timestamp, timedOut: Bool) async throws {
         // Those queued behind move up.
@@ -272,20 +268,10 @@ extension SQLiteLedger {
             }
             let poolID = try db.scalarInt("DELETE FROM lease WHERE token = ? RETURNING pool_id", [token.rawValue])
             // A slot still being prepared for this lease stays with its worker, which makes it idle.
-            let changed = try db.execute(
-                """
-                UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
-                    state_changed_at = ?, last_used_at = ?
-                WHERE id = ? AND state = 'leased'
-                """,
-                [
-                    (worker == nil ? SlotState.dirty : .resetting).rawValue, worker?.host, worker?.bootID, worker?.pid,
-                    worker?.startTime, now.microsecondsSince1970, now.microsecondsSince1970, lease.slotID,
-                ]
+            try transition(
+                db, slotID: lease.slotID, from: [.leased], to: worker == nil ? .dirty : .resetting, worker: worker,
+                marking: .givenBack, at: now
             )
-            if changed > 0, worker != nil {
-                try setWorkDeadline(db, slotID: lease.slotID, now: now)
-            }
             guard var slot = try slot(db, id: lease.slotID), let poolID else {
                 throw PoolError.damagedDatabase("lease \(token) points at a missing slot")
             }

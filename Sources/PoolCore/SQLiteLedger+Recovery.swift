@@ -28,10 +28,7 @@ extension SQLiteLedger {
                 continue
             }
             try db.execute("DELETE FROM lease WHERE token = ?", [lease.token.rawValue])
-            try db.execute(
-                "UPDATE slot SET state = 'dirty', state_changed_at = ?1, last_used_at = ?1 WHERE id = ?2 AND state = 'leased'",
-                [now.microsecondsSince1970, lease.slotID]
-            )
+            try transition(db, slotID: lease.slotID, from: [.leased], to: .dirty, marking: .givenBack, at: now)
             try recordEvent(
                 db, poolID: pool.id, kind: .reclaim, slotName: lease.slotName, holder: lease.holder,
                 token: lease.token, duration: now - lease.acquiredAt, detail: reason, at: now
@@ -52,10 +49,10 @@ extension SQLiteLedger {
                 reason: "the process preparing its slot (\(deadWorker)) died", at: now
             )
             if slot.state == .resetting {
-                try setState(db, slotID: slot.id, to: .dirty, at: now)
+                try transition(db, slotID: slot.id, from: [.resetting], to: .dirty, at: now)
                 report.recoveredSlots.append(slot)
             } else {
-                try setState(db, slotID: slot.id, to: .destroying, worker: worker, at: now)
+                try transition(db, slotID: slot.id, from: [slot.state], to: .destroying, worker: worker, at: now)
                 if let claimed = try self.slot(db, id: slot.id) {
                     report.orphans.append(claimed)
                 }
@@ -119,7 +116,7 @@ extension SQLiteLedger {
             else { return false }
             let poolID = try poolRow(db, slot.pool).id
             try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot's \(slot.state.rawValue) overran", at: now)
-            try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+            try transition(db, slotID: slot.id, from: [current.state], to: .broken, error: error, at: now)
             try recordEvent(
                 db, poolID: poolID, kind: .recover, slotName: slot.name,
                 detail: "\(slot.state.rawValue) by \(slot.worker.map(String.init(describing:)) ?? "nobody") overran its deadline",

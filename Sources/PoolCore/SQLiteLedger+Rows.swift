@@ -135,44 +135,4 @@ extension SQLiteLedger {
             ]
         )
     }
-
-    /// Sets a slot's state; a state without a worker clears the worker columns.
-    func setState(
-        _ db: Connection,
-        slotID: Int64,
-        to state: SlotState,
-        worker: ProcessIdentity? = nil,
-        error: String? = nil,
-        at now: Timestamp
-    ) throws {
-        try db.execute(
-            """
-            UPDATE slot SET state = ?, worker_host = ?, worker_boot_id = ?, worker_pid = ?, worker_start_time = ?,
-                error = ?, state_changed_at = ?
-            WHERE id = ?
-            """,
-            [
-                state.rawValue, worker?.host, worker?.bootID, worker?.pid, worker?.startTime, error,
-                now.microsecondsSince1970, slotID,
-            ]
-        )
-        try setWorkDeadline(db, slotID: slotID, now: now)
-    }
-
-    /// Records by when the slot's slow work must end: `now` plus its pool's limit for the slot's state, or
-    /// nothing outside creating, resetting and destroying (or for a pool without limits). Runs in the
-    /// transaction that claims the slot, as one more statement, not one more transaction.
-    func setWorkDeadline(_ db: Connection, slotID: Int64, now: Timestamp) throws {
-        try db.execute(
-            """
-            UPDATE slot SET work_deadline = ?1 + (
-                SELECT CASE slot.state WHEN 'creating' THEN p.create_timeout_us
-                                       WHEN 'resetting' THEN p.reset_timeout_us
-                                       WHEN 'destroying' THEN p.destroy_timeout_us END
-                FROM pool p WHERE p.id = slot.pool_id)
-            WHERE id = ?2
-            """,
-            [now.microsecondsSince1970, slotID]
-        )
-    }
 }

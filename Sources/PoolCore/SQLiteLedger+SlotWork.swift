@@ -27,8 +27,15 @@ extension SQLiteLedger {
         }
     }
 
-    /// Inserts a slot in `creating`, numbered from the pool's sequence, which only ever grows.
-    func insertSlot(_ db: Connection, pool: PoolRow, worker: ProcessIdentity, now: Timestamp) throws -> Int64 {
+    /// Inserts a slot in `creating` (where every slot starts), numbered from the pool's sequence, which only
+    /// ever grows, with by when its creation must end. `isHandedOut`: made for an acquirer, so used once now.
+    func insertSlot(
+        _ db: Connection,
+        pool: PoolRow,
+        worker: ProcessIdentity,
+        isHandedOut: Bool = false,
+        now: Timestamp
+    ) throws -> Int64 {
         guard
             let number = try db.scalarInt(
                 "UPDATE pool SET next_slot_number = next_slot_number + 1 WHERE id = ? RETURNING next_slot_number - 1",
@@ -41,17 +48,16 @@ extension SQLiteLedger {
         try db.execute(
             """
             INSERT INTO slot (pool_id, number, name, path, state, worker_host, worker_boot_id, worker_pid,
-                              worker_start_time, created_at, state_changed_at)
-            VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?)
+                              worker_start_time, created_at, state_changed_at, use_count, last_used_at, work_deadline)
+            VALUES (?1, ?2, ?3, ?4, 'creating', ?5, ?6, ?7, ?8, ?9, ?9, ?10, CASE WHEN ?10 THEN ?9 END,
+                    ?9 + (SELECT create_timeout_us FROM pool WHERE id = ?1))
             """,
             [
                 pool.id, number, name, folder + "/" + name, worker.host, worker.bootID, worker.pid,
-                worker.startTime, now.microsecondsSince1970, now.microsecondsSince1970,
+                worker.startTime, now.microsecondsSince1970, isHandedOut ? 1 : 0,
             ]
         )
-        let id = db.lastInsertRowID
-        try setWorkDeadline(db, slotID: id, now: now)
-        return id
+        return db.lastInsertRowID
     }
 
     /// `slot-0001`, `slot-0002`, ... (wider past 9999).
@@ -77,36 +83,25 @@ extension SQLiteLedger {
         try poolRow(db, slot.pool).id
     }
 
-    /// Ends slow work that succeeded, in one statement: the slot becomes leased if an acquire attached a
-    /// lease to it, else idle, provided `worker` still owns it in `state` (else `workTakenOver`). A TTL
-    /// lease's clock starts again now, so slow preparation does not eat into the holder's time.
-    /// Returns the slot's pool id.
+    /// Ends slow work that succeeded: the slot becomes leased if an acquire attached a lease to it, else
+    /// idle, provided `worker` still owns it in `state` (else `workTakenOver`). A TTL lease's clock starts
+    /// again now, so slow preparation does not eat into the holder's time. Returns the slot's pool id.
     private func markReady(_ db: Connection, _ slot: Slot, from state: SlotState, worker: ProcessIdentity, now: Timestamp)
         throws -> Int64
     {
-        let updated = try db.queryFirst(
-            """
-            UPDATE slot SET state = CASE WHEN EXISTS (SELECT 1 FROM lease WHERE slot_id = slot.id)
-                                         THEN 'leased' ELSE 'idle' END,
-                worker_host = NULL, worker_boot_id = NULL, worker_pid = NULL, worker_start_time = NULL,
-                error = NULL, state_changed_at = ?, work_deadline = NULL
-            WHERE id = ? AND state = ? AND worker_host = ? AND worker_boot_id = ? AND worker_pid = ?
-                AND worker_start_time = ?
-            RETURNING state, pool_id
-            """,
-            [
-                now.microsecondsSince1970, slot.id, state.rawValue, worker.host, worker.bootID, worker.pid,
-                worker.startTime,
-            ]
-        ) { row in (state: try row.string(0), poolID: row.int64(1)) }
-        guard let updated else { throw PoolError.workTakenOver(slot: slot.name) }
-        if updated.state == SlotState.leased.rawValue {
+        let isLeased = try db.scalarInt("SELECT EXISTS (SELECT 1 FROM lease WHERE slot_id = ?)", [slot.id]) == 1
+        guard
+            let poolID = try transition(
+                db, slotID: slot.id, from: [state], to: isLeased ? .leased : .idle, ownedBy: worker, at: now
+            )
+        else { throw PoolError.workTakenOver(slot: slot.name) }
+        if isLeased {
             try db.execute(
                 "UPDATE lease SET expires_at = ? + ttl_us WHERE slot_id = ? AND ttl_us IS NOT NULL",
                 [now.microsecondsSince1970, slot.id]
             )
         }
-        return updated.poolID
+        return poolID
     }
 
     @discardableResult
@@ -136,8 +131,10 @@ extension SQLiteLedger {
             "SELECT p.config_version FROM pool p JOIN slot s ON s.pool_id = p.id WHERE s.id = ?", [slot.id]
         )
         guard let current, current != slot.configVersion else { return nil }
-        try requireOwnedWork(db, slot, state: state, worker: worker)
-        try setState(db, slotID: slot.id, to: .resetting, worker: worker, at: now)
+        guard
+            try transition(db, slotID: slot.id, from: [state], to: .resetting, worker: worker, ownedBy: worker, at: now)
+                != nil
+        else { throw PoolError.workTakenOver(slot: slot.name) }
         return try self.slot(db, id: slot.id)
     }
 
@@ -151,7 +148,7 @@ extension SQLiteLedger {
             if cleanedUp {
                 try db.execute("DELETE FROM slot WHERE id = ?", [slot.id])
             } else {
-                try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+                try transition(db, slotID: slot.id, from: [.creating], to: .broken, error: error, at: now)
             }
             try recordEvent(db, poolID: poolID, kind: .createFailed, slotName: slot.name, detail: error, at: now)
         }
@@ -160,8 +157,8 @@ extension SQLiteLedger {
     public func claimForReset(slotID: Int64, worker: ProcessIdentity) async throws -> Slot? {
         return try await write { db in
             let now = clock.now()
-            guard let slot = try slot(db, id: slotID), slot.state == .dirty else { return nil }
-            try setState(db, slotID: slotID, to: .resetting, worker: worker, at: now)
+            guard try transition(db, slotID: slotID, from: [.dirty], to: .resetting, worker: worker, at: now) != nil
+            else { return nil }
             var claimed = try self.slot(db, id: slotID)
             claimed?.fence = try nextFencingToken(db)
             return claimed
@@ -176,7 +173,7 @@ extension SQLiteLedger {
                 $0.int64(0)
             }
             return try ids.compactMap { id in
-                try setState(db, slotID: id, to: .resetting, worker: worker, at: now)
+                try transition(db, slotID: id, from: [.idle], to: .resetting, worker: worker, at: now)
                 var claimed = try slot(db, id: id)
                 claimed?.fence = try nextFencingToken(db)
                 return claimed
@@ -202,7 +199,7 @@ extension SQLiteLedger {
             // A slot that cannot be reset is never handed out; its would-be holder acquires again.
             let poolID = try poolID(db, of: slot)
             try endLease(db, slotID: slot.id, poolID: poolID, reason: "its slot could not be reset: \(error)", at: now)
-            try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+            try transition(db, slotID: slot.id, from: [.resetting], to: .broken, error: error, at: now)
             try recordEvent(db, poolID: poolID, kind: .resetFailed, slotName: slot.name, detail: error, at: now)
             return nil
         }
@@ -254,7 +251,7 @@ extension SQLiteLedger {
             }
             var claimed: [Slot] = []
             for id in ids {
-                try setState(db, slotID: id, to: .destroying, worker: worker, at: now)
+                try transition(db, slotID: id, from: [.idle, .dirty, .broken], to: .destroying, worker: worker, at: now)
                 if let slot = try slot(db, id: id) {
                     claimed.append(slot)
                 }
@@ -269,7 +266,7 @@ extension SQLiteLedger {
             try requireOwnedWork(db, slot, state: .destroying, worker: worker)
             let poolID = try poolID(db, of: slot)
             if let error {
-                try setState(db, slotID: slot.id, to: .broken, error: error, at: now)
+                try transition(db, slotID: slot.id, from: [.destroying], to: .broken, error: error, at: now)
                 try recordEvent(db, poolID: poolID, kind: .destroyFailed, slotName: slot.name, detail: error, at: now)
             } else {
                 try db.execute("DELETE FROM slot WHERE id = ?", [slot.id])

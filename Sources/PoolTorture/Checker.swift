@@ -23,6 +23,7 @@ struct Checker {
     func check() throws -> TortureReport {
         var report = TortureReport()
         var violations: [String] = []
+        try BackgroundResets.waitForEnd(database: work.database)
         violations += repair()
         let logs = RunLogs(work: work, into: &report)
         violations += logs.violations

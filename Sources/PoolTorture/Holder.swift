@@ -4,7 +4,7 @@ import PoolCore
 import Worktrees
 
 /// One holder process: acquire, prove exclusive access with an O_CREAT|O_EXCL marker, hold for a random
-/// time (sometimes changing the checkout), release; forever, until killed. Each tenure goes to its own
+/// time (sometimes changing the checkout), release (the reset runs in the background); forever, until killed. Each tenure goes to its own
 /// append-only log (see `TenureLog`) so the checker need not trust the database.
 struct Holder {
     static let marker = ".torture-marker"
@@ -19,7 +19,12 @@ struct Holder {
         let (log, seeded) = try options.startHolder()
         var random = seeded
         let ledger = try SQLiteLedger(path: options.database)
-        let pool = try await WorktreePool(ledger: ledger, name: options.pool).pool
+        // Releases return at once and a detached `shesha-pool __reset-slot` resets, as with the CLI; the
+        // killer's group kills never reach those resetters (sessions of their own).
+        let pool = try await WorktreePool(
+            ledger: ledger, name: options.pool,
+            releaseReset: .detachedProcess(executable: options.sheshaPool, database: options.database)
+        ).pool
         while true {
             let lease: Lease
             do {

@@ -11,6 +11,8 @@ let interruptRequested = Atomic<Bool>(false)
 struct Orchestrator {
     let options: RunOptions
     let work: WorkFolder
+    /// How often a kill also hits a background resetter, if one is running.
+    static let resetterKillChance = 0.3
 
     init(options: RunOptions) {
         self.options = options
@@ -110,6 +112,11 @@ struct Orchestrator {
                     case nil:
                         break
                     }
+                    // Now and then a background resetter too: its slot must be recovered like any other.
+                    if random.chance(Self.resetterKillChance), let pid = BackgroundResets.killOne(database: work.database) {
+                        log.append(["KILL", "resetter", "\(pid)", "\(MonotonicClock.now())"])
+                        kills += 1
+                    }
                     killer.scheduleNext(after: MonotonicClock.now(), random: &random)
                 }
                 if now >= nextProgress {
@@ -162,7 +169,7 @@ struct Orchestrator {
             arguments: [
                 "holder", "--db", work.database, "--pool", WorkFolder.poolName, "--log", log,
                 "--seed", "\(seed)", "--name", "holder-\(number)", "--max-hold-ms", "\(options.maxHoldMilliseconds)",
-                "--kind", options.kind.rawValue,
+                "--kind", options.kind.rawValue, "--shesha-pool", options.sheshaPool,
             ],
             label: "holder-\(number)",
             stdoutPath: log.replacingOccurrences(of: ".log", with: ".out"),

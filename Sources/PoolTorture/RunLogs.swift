@@ -24,6 +24,8 @@ struct RunLogs {
                     } else {
                         stoppedAt[number] = at
                     }
+                } else if words[1] == "resetter" {
+                    report.resetterKills += 1
                 } else if words[0] == "KILL" {
                     report.maintenanceKills += 1
                 }

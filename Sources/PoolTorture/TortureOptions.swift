@@ -89,11 +89,13 @@ struct HolderOptions {
     var name: String
     var maxHoldMilliseconds: Int
     var kind: TortureKind
+    /// The CLI whose hidden resetter resets released worktrees in the background.
+    var sheshaPool: String
 
     init(_ words: [String]) throws {
         let reader = try ArgumentReader(
             words,
-            known: ["--db", "--pool", "--log", "--seed", "--name", "--max-hold-ms", "--kind"]
+            known: ["--db", "--pool", "--log", "--seed", "--name", "--max-hold-ms", "--kind", "--shesha-pool"]
         )
         database = try reader.string("--db")
         pool = try reader.string("--pool")
@@ -103,6 +105,7 @@ struct HolderOptions {
         name = try reader.string("--name")
         maxHoldMilliseconds = try reader.integer("--max-hold-ms", default: 200)
         kind = try TortureKind(option: reader.optionalString("--kind"))
+        sheshaPool = try reader.string("--shesha-pool")
     }
 }
 

@@ -6,6 +6,8 @@ struct TortureReport {
     var acquireEvents = 0
     var holderKills = 0
     var maintenanceKills = 0
+    /// Background resetters (`shesha-pool __reset-slot`) killed mid-reset.
+    var resetterKills = 0
     var abandons = 0
     var holderErrors: [String] = []
     /// Maintenance commands that ended by themselves, by command and exit status.
@@ -14,14 +16,14 @@ struct TortureReport {
     var finalSlots: [String: Int] = [:]
     var violations: [String] = []
 
-    var kills: Int { holderKills + maintenanceKills }
-    /// Faults injected: SIGKILLs of holders and maintenance commands, and holders that walked away mid-tenure.
+    var kills: Int { holderKills + maintenanceKills + resetterKills }
+    /// Faults injected: SIGKILLs of holders, maintenance commands and resetters, and holders that walked away mid-tenure.
     var injectedFaults: Int { kills + abandons }
 
     var text: String {
         var lines = [
             "cycles: \(cycles) completed (\(tenuresBegun) tenures begun, \(acquireEvents) acquires in the event log)",
-            "kills: \(kills) (holders \(holderKills), maintenance \(maintenanceKills))",
+            "kills: \(kills) (holders \(holderKills), maintenance \(maintenanceKills), resetters \(resetterKills))",
             "injected faults: \(injectedFaults) (\(kills) kills, \(abandons) holders that exited holding a slot)",
         ]
         let runs = maintenanceRuns.sorted { $0.key < $1.key }.map { command, statuses in
@@ -46,6 +48,7 @@ struct TortureReport {
         if violations.count > 50 { lines.append("  ... and \(violations.count - 50) more") }
         lines.append(
             "RESULT cycles=\(cycles) kills=\(kills) holder-kills=\(holderKills) maintenance-kills=\(maintenanceKills) "
+                + "resetter-kills=\(resetterKills) "
                 + "faults=\(injectedFaults) violations=\(violations.count)"
         )
         return lines.joined(separator: "\n")

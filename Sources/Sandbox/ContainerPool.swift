@@ -81,7 +81,9 @@ public struct ContainerPool: Sendable {
         return LeasedSandbox(lease: lease, executor: executor)
     }
 
-    /// Gives the sandbox back: reset for the next holder, or discarded if the executor saw it misbehave.
+    /// Gives the sandbox back: reset for the next holder before this returns (a sandbox's reset takes
+    /// milliseconds, and after it the runner refuses this lease's token), or discarded if the executor saw
+    /// it misbehave.
     public func release(_ sandbox: LeasedSandbox) async throws {
         let protocolError = await sandbox.executor.protocolError
         let needsDiscard = await sandbox.executor.needsDiscard

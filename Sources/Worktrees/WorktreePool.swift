@@ -8,13 +8,14 @@ public struct WorktreePool: Sendable {
     public let pool: Pool
     let git: Git
 
-    /// Opens the worktree pool `name` recorded in `ledger`.
-    public init(ledger: any Ledger, name: String) async throws {
-        try self.init(ledger: ledger, definition: try await ledger.pool(named: name))
+    /// Opens the worktree pool `name` recorded in `ledger`. `releaseReset` says where released slots are
+    /// reset (by default before `release` returns; see `ReleaseReset`).
+    public init(ledger: any Ledger, name: String, releaseReset: ReleaseReset = .beforeReturning) async throws {
+        try self.init(ledger: ledger, definition: try await ledger.pool(named: name), releaseReset: releaseReset)
     }
 
     /// Opens a worktree pool whose definition the caller has already read from `ledger`.
-    public init(ledger: any Ledger, definition: PoolDefinition) throws {
+    public init(ledger: any Ledger, definition: PoolDefinition, releaseReset: ReleaseReset = .beforeReturning) throws {
         let name = definition.name
         guard definition.kind == Self.kind else {
             throw PoolError.invalidArgument("pool '\(name)' holds \(definition.kind) slots, not worktrees")
@@ -24,7 +25,7 @@ public struct WorktreePool: Sendable {
         let backend = try GitBackend {
             try WorktreeConfig(json: try await ledger.pool(named: name).config)
         }
-        self.pool = Pool(name: name, ledger: ledger, backend: backend)
+        self.pool = Pool(name: name, ledger: ledger, backend: backend, releaseReset: releaseReset)
         self.git = backend.git
     }
 
@@ -78,7 +79,8 @@ public struct WorktreePool: Sendable {
         )
     }
 
-    /// Runs `body` in a leased worktree (its path), releasing it afterwards whatever happens. With a
+    /// Runs `body` in a leased worktree (its path), releasing it afterwards whatever happens (reset where
+    /// the pool's `releaseReset` says: before this returns, by default). With a
     /// TTL, the lease is renewed while `body` runs; if it is lost all the same, `body` is cancelled and
     /// this throws `leaseLost` (see `Pool.withRenewal`).
     public func withWorktree<R>(

@@ -17,6 +17,7 @@ struct SheshaPool: AsyncParsableCommand {
             disk, or a database file deleted under a running command).
             """,
         version: "0.1.0",
+        subcommands: [ResetSlot.self],
         groupedSubcommands: [
             CommandGroup(
                 name: "Daily work",

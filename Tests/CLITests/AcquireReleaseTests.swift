@@ -73,7 +73,7 @@ struct AcquireReleaseTests {
             let result = try await fixture.cli(["release", "--holder", "job-1"])
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.isEmpty, "release prints its message on stderr: \(result)")
-            let slot = try #require(try await fixture.slots().first)
+            let slot = try #require(try await fixture.slotsAfterResets().first)
             #expect(slot.state == "idle" && slot.holder == nil, "\(slot)")
 
             let next = try await fixture.acquire("job-2")
@@ -90,7 +90,7 @@ struct AcquireReleaseTests {
             let lease = try await fixture.acquire("job-1")
             let released = try await fixture.cli(["release", "--token", String(lease.token)])
             #expect(released.status == 0, "\(released)")
-            #expect(try await fixture.slots().first?.state == "idle")
+            #expect(try await fixture.slotsAfterResets().first?.state == "idle")
 
             let before = try await fixture.snapshot()
             let stale = try await fixture.cli(["release", "--token", String(lease.token)])
@@ -146,7 +146,7 @@ struct AcquireReleaseTests {
                 )
                 let result = try await fixture.cli(["release", "--holder", "theirs", "--owner-pid", String(owner)])
                 #expect(result.status == 0, "\(result)")
-                #expect(try await fixture.slots().first?.state == "idle")
+                #expect(try await fixture.slotsAfterResets().first?.state == "idle")
             }
         }
     }

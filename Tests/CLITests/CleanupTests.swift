@@ -84,6 +84,7 @@ struct CleanupTests {
             let fresh = ContinuousClock.now
             let used = try await fixture.acquire("user")
             #expect(try await fixture.cli(["release", "--holder", "user"]).status == 0)
+            _ = try await fixture.slotsAfterResets()
 
             let result = try await fixture.cli(["cleanup", "--idle-for", "3s"])
             let usedRecently = ContinuousClock.now - fresh < Self.limit

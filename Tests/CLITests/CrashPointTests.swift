@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 import PoolTesting
 import Testing
 
@@ -66,7 +67,7 @@ struct CrashPointTests {
         }
     }
 
-    @Test("mid-reset, between checkout and clean: the slot is reset again before anyone gets it",
+    @Test("mid-reset in release --wait-reset, between checkout and clean: the slot is reset again before anyone gets it",
           arguments: Recovery.allCases)
     func midReset(recovery: Recovery) async throws {
         try await withFixture { fixture in
@@ -74,7 +75,9 @@ struct CrashPointTests {
             let lease = try await fixture.acquire("first")
             try Data("edited\n".utf8).write(to: URL(filePath: lease.path + "/README.md"))
             try Data("left behind\n".utf8).write(to: URL(filePath: lease.path + "/scratch.txt"))
-            try await fixture.crash(at: "mid-reset", ["release", "--holder", "first", "--owner-pid", CLIFixture.testPID])
+            try await fixture.crash(
+                at: "mid-reset", ["release", "--holder", "first", "--owner-pid", CLIFixture.testPID, "--wait-reset"]
+            )
 
             let stuck = try await fixture.slots()
             #expect(stuck.map(\.state) == ["resetting"], "\(stuck)")
@@ -87,6 +90,30 @@ struct CrashPointTests {
             let slots = try await expectConsistent(fixture, slots: ["slot-0001"])
             #expect(slots[0].holder == "next")
             #expect(!FileManager.default.fileExists(atPath: lease.path + "/scratch.txt"), "the reset finished")
+        }
+    }
+
+    @Test("mid-reset in the background resetter: run exits with its command's code, and the slot is recovered",
+          arguments: Recovery.allCases)
+    func midBackgroundReset(recovery: Recovery) async throws {
+        try await withFixture { fixture in
+            try await fixture.initPool(["--max-size", "1", "--min-idle", "1", "--on-exhausted", "fail"])
+            // run does not reset: had it, the crash point would have killed it instead of its resetter.
+            let run = try await fixture.cli(
+                ["run", "--holder", "first", "--", "sh", "-c", "echo edited > README.md; touch scratch.txt; exit 7"],
+                environment: ["SHESHA_POOL_CRASH_AT": "mid-reset"]
+            )
+            #expect(run.status == 7, "\(run)")
+
+            let stuck = try await waitForSlot(fixture, "slot-0001") { $0.state == .resetting && $0.worker?.isRunning == false }
+            #expect(stuck.worker?.pid != nil, "the resetter is recorded as the slot's worker")
+            #expect(stuck.workDeadline != nil, "with its work deadline")
+            #expect(FileManager.default.fileExists(atPath: stuck.path + "/scratch.txt"), "git clean had not run")
+
+            try await recover(fixture, by: recovery)
+            let slots = try await expectConsistent(fixture, slots: ["slot-0001"])
+            #expect(slots[0].holder == "next")
+            #expect(!FileManager.default.fileExists(atPath: stuck.path + "/scratch.txt"), "the reset finished")
         }
     }
 

@@ -39,6 +39,7 @@ struct ExpandShrinkTests {
             // Whichever slot acquire picks becomes the most recently used one.
             let lease = try await fixture.acquire("user")
             #expect(try await fixture.cli(["release", "--holder", "user"]).status == 0)
+            _ = try await fixture.slotsAfterResets()
 
             let result = try await fixture.cli(["shrink", "2"])
             #expect(result.status == 0, "\(result)")

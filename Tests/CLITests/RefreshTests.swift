@@ -39,6 +39,7 @@ struct RefreshTests {
                 "the holder's checkout is not moved under it"
             )
             #expect(try await fixture.cli(["release", "--holder", "busy"]).status == 0)
+            _ = try await fixture.slotsAfterResets()
             #expect(try fixture.head(of: URL(filePath: lease.path)) == new)
         }
     }

@@ -187,7 +187,7 @@ func expectNothingLost(_ fixture: CLIFixture) async throws {
         let released = try await fixture.cli(["release", "--holder", try #require(slot.holder), "--force"])
         #expect(released.status == 0, "\(released)")
     }
-    let slots = try await fixture.slots()
+    let slots = try await fixture.slotsAfterResets()
     #expect(slots.count >= 2, "\(slots)")
     #expect(slots.allSatisfy { $0.state == "idle" }, "\(slots)")
     let folders = try FileManager.default.contentsOfDirectory(atPath: fixture.slotFolder().path())

@@ -62,6 +62,7 @@ struct StatusStatsTests {
         try await fixture.initPool(["--min-idle", "2"])
         for holder in ["a", "b"] {
             #expect(try await fixture.cli(["run", "--holder", holder, "--", "true"]).status == 0)
+            _ = try await fixture.slotsAfterResets()
         }
         _ = try await fixture.acquire("c")
     }

@@ -41,6 +41,7 @@ struct WorktreeBench {
                 ("cold: git worktree remove --force", \.coldRemoveMicroseconds, false),
                 ("warm: shesha-pool release, slot unchanged", \.warmReleaseMicroseconds, false),
                 ("warm: shesha-pool release after a typical change *", \.releaseAfterChangeMicroseconds, false),
+                ("  from that release until the slot is idle again", \.idleAfterReleaseMicroseconds, false),
                 ("library: Pool.acquire + release, in process", \.libraryAcquireReleaseMicroseconds, false),
                 ("library: Pool.acquire alone", \.libraryAcquireMicroseconds, false),
                 ("1 shesha-pool acquire alone", \.acquireAloneMicroseconds, false),

@@ -28,6 +28,8 @@ struct WorktreeSiteResult: Codable {
 
     /// `shesha-pool release` after `TypicalChange` (the reset undoes it).
     var releaseAfterChangeMicroseconds: Spread
+    /// From the start of that release until the background resetter has made the slot idle again.
+    var idleAfterReleaseMicroseconds: Spread
 
     var concurrentAcquires: Int
     var acquireAloneMicroseconds: Spread

@@ -12,7 +12,8 @@ extension SheshaPool {
                 SHESHA_POOL_TOKEN, SHESHA_POOL_INDEX (the smallest number from 0 up that no other live lease \
                 of the pool holds, for ports and test databases) and SHESHA_POOL_BRANCH (empty without \
                 --branch) set. Its output and exit code pass through; SIGINT and SIGTERM are \
-                forwarded; the slot is released whatever happens. If `run` itself is killed, the command \
+                forwarded; the slot is released whatever happens, and reset in the background, so `run` exits \
+                with the command's code without waiting for the reset. If `run` itself is killed, the command \
                 is killed too and the slot is reclaimed by the next process that needs one.
                   shesha-pool run --holder ci-7 -- make test
 
