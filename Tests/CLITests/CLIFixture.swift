@@ -236,7 +236,8 @@ func expectCleanFailure(
     }
 }
 
-/// A `sleep 60` process to own leases: alive until `body` ends, then killed and reaped.
+/// A `sleep 3600` process to own leases: alive until `body` ends, then killed and reaped (an hour, so a
+/// loaded machine never outlasts it; finite, so a crashed test process leaves nothing for long).
 func withSleeper<R>(_ body: (Int32) async throws -> R) async throws -> R {
     let sleeper = try Sleeper()
     defer { sleeper.stop() }
@@ -248,7 +249,7 @@ final class Sleeper {
 
     init() throws {
         process.executableURL = URL(filePath: "/bin/sleep")
-        process.arguments = ["60"]
+        process.arguments = ["3600"]
         try process.run()
     }
 

@@ -11,7 +11,7 @@ struct KilledHolderTests {
             try await fixture.initPool(["--max-size", "1", "--min-idle", "1", "--on-exhausted", "fail"])
             let pidFile = fixture.folder.appending(path: "victim.pid").path(percentEncoded: false)
             let victim = try fixture.start([
-                "run", "--holder", "victim", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 60",
+                "run", "--holder", "victim", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 3600",
             ])
             defer {
                 victim.kill(signal: SIGKILL)

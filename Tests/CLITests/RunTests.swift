@@ -95,7 +95,7 @@ struct RunTests {
                 "run", "--holder", "ci", "--",
                 // The trap also ends the background sleep: an orphan would keep this test's end of
                 // Foundation's process-monitoring socket open, and `run` would look alive.
-                "sh", "-c", "trap 'echo term > \(marker); kill $!; exit 143' TERM; echo started; sleep 60 & wait",
+                "sh", "-c", "trap 'echo term > \(marker); kill $!; exit 143' TERM; echo started; sleep 3600 & wait",
             ])
             defer {
                 run.kill(signal: SIGKILL)

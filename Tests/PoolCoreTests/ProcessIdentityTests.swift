@@ -55,7 +55,7 @@ struct ProcessIdentityTests {
 
     @Test("a child that was killed and reaped is no longer running")
     func killedChildIsDead() throws {
-        let pid = try spawn("/bin/sleep", "60")
+        let pid = try spawn("/bin/sleep", "3600")
         let child = try #require(ProcessIdentity.running(pid: pid))
         #expect(child.isRunning)
         #expect(child.pid == pid)

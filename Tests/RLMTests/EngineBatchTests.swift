@@ -14,7 +14,7 @@ import Testing
 
     @Test(
         "a batch runs at most the cap at once, answers in order, a failure and a refusal each in their place",
-        .timeLimit(.minutes(2))
+        .timeLimit(.minutes(10))
     )
     func batchedSubcalls() async throws {
         let server = try ScriptedLLMServer { request, index in

@@ -30,7 +30,7 @@ import Testing
 
     @Test(
         "depth 3 on a pool of one: children start their own sandboxes, no hang, everything released",
-        .timeLimit(.minutes(2))
+        .timeLimit(.minutes(10))
     )
     func depthThreeOnPoolOfOne() async throws {
         try await withEnginePool(maxSize: 1) { pool in

@@ -69,7 +69,7 @@ import Testing
         #expect(server.requests.isEmpty)
     }
 
-    @Test("the time limit cuts off a call in progress and releases the sandbox", .timeLimit(.minutes(2)))
+    @Test("the time limit cuts off a call in progress and releases the sandbox", .timeLimit(.minutes(10)))
     func timeLimit() async throws {
         try await withEnginePool(maxSize: 1) { pool in
             let server = try ScriptedLLMServer { _, _ in .delay(.seconds(600), then: codeReply("FINAL('late')")) }
@@ -85,7 +85,7 @@ import Testing
 
     @Test(
         "the time limit stops code that runs on; its sandbox is discarded, nothing stays leased",
-        .timeLimit(.minutes(2))
+        .timeLimit(.minutes(10))
     )
     func timeLimitStopsCode() async throws {
         try await withEnginePool(maxSize: 1) { pool in
@@ -114,7 +114,7 @@ import Testing
         #expect(server.requests.count == 4)
     }
 
-    @Test("a child query's tokens count toward the top query's limit", .timeLimit(.minutes(2)))
+    @Test("a child query's tokens count toward the top query's limit", .timeLimit(.minutes(10)))
     func childTokensCount() async throws {
         let server = try ScriptedLLMServer { request, _ in
             let firstTurn = request.messages.dropFirst().first?.content ?? ""
