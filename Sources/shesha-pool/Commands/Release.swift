@@ -6,6 +6,7 @@ import PoolCore
 extension SheshaPool {
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "End a lease; the slot is reset and returned to the pool.",
             discussion: """
                 By holder, the lease must belong to the calling process (or --owner-pid) unless --force. \
