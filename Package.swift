@@ -53,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "Worktrees",
-            dependencies: ["PoolCore"]
+            dependencies: ["PoolCore", "SheshaSystem"]
         ),
         // Sandboxes running a Python REPL (bubblewrap, podman/docker, or a plain process) and their pool.
         .target(

@@ -1,11 +1,14 @@
 import ArgumentParser
 import SheshaCommandLine
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
 
 extension SheshaPool {
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the pool's slots and who holds them.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Show the pool's slots and who holds them."
+        )
 
         @OptionGroup var global: GlobalOptions
 
@@ -56,7 +59,8 @@ extension SheshaPool {
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             return rows.map { row in
                 row.enumerated().map { column, cell in
-                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    let padding = String(repeating: " ", count: max(0, widths[column] - cell.count))
+                    return column == row.count - 1 ? cell : cell + padding
                 }.joined(separator: "  ")
             }.joined(separator: "\n")
         }
