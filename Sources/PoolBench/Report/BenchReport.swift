@@ -41,7 +41,7 @@ struct BenchReport: Codable {
         if let rlm { parts.append(Self.wrap(rlm.heading) + "\n\n" + rlm.table) }
         if let wait { parts.append(Self.wrap(wait.heading) + "\n\n" + wait.table) }
         if !targets.isEmpty {
-            parts.append("TARGETS (issue 4)\n\n" + TargetCheck.table(targets, report: self))
+            parts.append("TARGETS (issues 4 and 13)\n\n" + TargetCheck.table(targets, report: self))
         }
         return parts.joined(separator: "\n\n")
     }

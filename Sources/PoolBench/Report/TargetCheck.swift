@@ -1,4 +1,4 @@
-/// One of issue 4's targets: what was measured, the limit, and whether it was met.
+/// One of the targets of issues 4 and 13: what was measured, the limit, and whether it was met.
 struct TargetCheck: Codable {
     var target: String
     var measured: String
@@ -85,6 +85,19 @@ struct TargetCheck: Codable {
                     )
                 )
             }
+            for site in worktrees.sites {
+                let ratio = site.coldOverWarmCycle.median
+                let mark = site.files == 20_000 ? "" : " *"
+                checks.append(
+                    TargetCheck(
+                        target: "\(site.site): cold add + remove vs warm CLI acquire + release\(mark)",
+                        measured: Self.ratio(
+                            ratio, site.coldAddRemoveMicroseconds, site.warmAcquireReleaseMicroseconds
+                        ),
+                        limit: "≥ 40×", met: ratio >= 40, value: ratio, limitValue: 40
+                    )
+                )
+            }
             let limit = worktrees.concurrencyLimit
             for site in worktrees.sites {
                 let ratio = site.concurrentOverAlone.median
@@ -94,6 +107,26 @@ struct TargetCheck: Codable {
                         measured: Self.ratio(ratio, site.concurrentAcquiresMicroseconds, site.acquireAloneMicroseconds),
                         limit: "≤ \(Format.ratio(limit)) = 1.5 × \(site.concurrentAcquires)/\(worktrees.cpus) cores",
                         met: ratio <= limit, value: ratio, limitValue: limit
+                    )
+                )
+            }
+        }
+        if let startup = report.startup {
+            let commands = [
+                ("acquire", startup.acquireOverReference, startup.acquireMicroseconds,
+                 startup.referenceAcquireMicroseconds),
+                ("release", startup.releaseOverReference, startup.releaseMicroseconds,
+                 startup.referenceReleaseMicroseconds),
+                ("status", startup.statusOverReference, startup.statusMicroseconds,
+                 startup.referenceStatusMicroseconds),
+            ]
+            for (command, ratios, own, reference) in commands {
+                let ratio = ratios.median
+                checks.append(
+                    TargetCheck(
+                        target: "startup: shesha-pool \(command) vs the reference",
+                        measured: Self.ratio(ratio, own, reference),
+                        limit: "≤ 1.5×", met: ratio <= 1.5, value: ratio, limitValue: 1.5
                     )
                 )
             }
