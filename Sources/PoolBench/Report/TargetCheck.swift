@@ -7,9 +7,11 @@ struct TargetCheck: Codable {
     /// The figure compared with the limit (a latency in µs or a ratio).
     var value: Double
     var limitValue: Double
+    /// A figure the issue asks to report, with no limit to meet.
+    var isReported: Bool? = nil
 
     var tableRow: [String] {
-        [target, measured, limit, met ? "met" : "MISSED"]
+        [target, measured, limit, isReported == true ? "" : (met ? "met" : "MISSED")]
     }
 
     static func table(_ checks: [TargetCheck], report: BenchReport) -> String {
@@ -127,6 +129,24 @@ struct TargetCheck: Codable {
                         target: "startup: shesha-pool \(command) vs the reference",
                         measured: Self.ratio(ratio, own, reference),
                         limit: "≤ 1.5×", met: ratio <= 1.5, value: ratio, limitValue: 1.5
+                    )
+                )
+            }
+        }
+        if let startup = report.startup, let sandbox = report.sandbox {
+            // Three processes (acquire, exec, release) against three start-ups of the reference; the sections
+            // run one after the other, so this pairs medians, not repetitions.
+            let reference = 3 * startup.referenceStatusMicroseconds.median
+            for backend in sandbox.backends {
+                guard let measured = backend.measured else { continue }
+                let cycle = measured.warmCLI.p50Microseconds
+                let ratio = reference == 0 ? 0 : cycle / reference
+                let times = [cycle, reference].map { Format.time(microseconds: $0) }
+                checks.append(
+                    TargetCheck(
+                        target: "sandbox \(backend.backend): warm CLI cycle vs 3 reference start-ups",
+                        measured: "\(Format.ratio(ratio)) (\(times[0]) vs \(times[1]))", limit: "reported",
+                        met: true, value: ratio, limitValue: 0, isReported: true
                     )
                 )
             }
