@@ -34,6 +34,12 @@ echo "bench.sh: building pool-bench, shesha-pool and the start-up reference (rel
 "${build[@]}" --product startup-reference >&2
 "${build[@]}" --product pool-bench >&2
 bin="$("${build[@]}" --show-bin-path)"
+# Foundation (beyond FoundationEssentials) brings its ICU data and ~1,800 conformance records that the Swift
+# runtime scans at every protocol lookup argument-parser makes: about 40% more start-up for every command.
+if command -v nm >/dev/null && nm "$bin/shesha-pool" | grep -q ' \$s10Foundation'; then
+    echo "bench.sh: warning: shesha-pool links Foundation; a Foundation-only API (Thread, FileHandle, NSString," \
+        "CharacterSet, String(format:), JSONSerialization...) is used in a module it links" >&2
+fi
 
 # pool-bench makes its own folders inside these and removes them; the trap also covers an interrupted run.
 disk="$(mktemp -d "${TMPDIR:-/tmp}/shesha-bench.XXXXXX")"
