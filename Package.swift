@@ -133,6 +133,12 @@ let package = Package(
             dependencies: ["PoolCore", "Worktrees", "Sandbox", "SheshaSQLite", "RLM", "PoolTesting"],
             path: "Sources/PoolBench"
         ),
+        // The bench's start-up reference: three argument-parser subcommands and nothing else.
+        .executableTarget(
+            name: "startup-reference",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/StartupReference"
+        ),
         // The adversarial harness behind scripts/torture.sh: holders, maintenance and a killer, then a checker.
         .executableTarget(
             name: "pool-torture",

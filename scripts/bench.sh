@@ -5,8 +5,9 @@
 #
 # Prints one table (stdout; progress on stderr): the ledger with 1, 2, 8 and 16 processes (project busy
 # strategy against SQLite's default handler), its latency with 10 to 10,000 slots and a long history,
-# cold `git worktree add` against warm `shesha-pool acquire` on a tmpfs and on disk, CLI startup, and warm
-# against cold Python sandboxes per backend, then each of issue 4's targets as met or missed. --quick takes
+# cold `git worktree add` against warm `shesha-pool acquire` on a tmpfs and on disk, CLI startup against a
+# minimal argument-parser program built the same way (Sources/StartupReference), and warm against cold
+# Python sandboxes per backend, then each target of issues 4 and 13 as met or missed. --quick takes
 # under 3 minutes (a 5,000-file repository instead of 20,000), the full run under 15. Everything it makes is removed at the end.
 set -euo pipefail
 
@@ -28,10 +29,17 @@ for tool in git python3; do
 done
 
 build=(swift build -c release --static-swift-stdlib --package-path "$root" --scratch-path "$scratch")
-echo "bench.sh: building pool-bench and shesha-pool (release) in $scratch" >&2
+echo "bench.sh: building pool-bench, shesha-pool and the start-up reference (release) in $scratch" >&2
 "${build[@]}" --product shesha-pool >&2
+"${build[@]}" --product startup-reference >&2
 "${build[@]}" --product pool-bench >&2
 bin="$("${build[@]}" --show-bin-path)"
+# Foundation (beyond FoundationEssentials) brings its ICU data and ~1,800 conformance records that the Swift
+# runtime scans at every protocol lookup argument-parser makes: about 40% more start-up for every command.
+if command -v nm >/dev/null && nm "$bin/shesha-pool" | grep -q ' \$s10Foundation'; then
+    echo "bench.sh: warning: shesha-pool links Foundation; a Foundation-only API (Thread, FileHandle, NSString," \
+        "CharacterSet, String(format:), JSONSerialization...) is used in a module it links" >&2
+fi
 
 # pool-bench makes its own folders inside these and removes them; the trap also covers an interrupted run.
 disk="$(mktemp -d "${TMPDIR:-/tmp}/shesha-bench.XXXXXX")"
@@ -47,6 +55,7 @@ trap 'rm -rf "$disk" ${tmpfs:+"$tmpfs"}' EXIT
 
 "$bin/pool-bench" \
     --shesha-pool "$bin/shesha-pool" \
+    --startup-reference "$bin/startup-reference" \
     --repo-script "$root/scripts/make-synthetic-repo.py" \
     --swift-version "$(swift --version 2>/dev/null | head -n 1)" \
     --disk "$disk" "${tmpfs_args[@]}" \

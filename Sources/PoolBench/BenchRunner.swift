@@ -24,7 +24,11 @@ struct BenchRunner {
             case .ledger: report.ledger = try await LedgerBench(options: options, folder: folder).run()
             case .scale: report.scale = try await ScaleBench(options: options, folder: folder).run()
             case .worktrees: report.worktrees = try await WorktreeBench(options: options).run()
-            case .startup: report.startup = try StartupBench(options: options, folder: folder).run()
+            case .startup:
+                // On the tmpfs, so that start-up is measured, not the disk's small writes.
+                let tmpfs = try WorkFolder.make(in: options.tmpfsFolder, prefix: "pool-bench-startup")
+                defer { tmpfs.remove() }
+                report.startup = try StartupBench(options: options, folder: tmpfs).run()
             case .sandbox: report.sandbox = try await SandboxBench(options: options, folder: folder).run()
             case .rlm: report.rlm = try await RLMBench(options: options, folder: folder).run()
             case .wait: report.wait = try await WaitBench(options: options, folder: folder).run()

@@ -1,5 +1,6 @@
 import CLinux
-import Foundation
+import FoundationEssentials
+import Glibc
 import SheshaSystem
 import Synchronization
 
@@ -56,7 +57,7 @@ public enum CommandRunner {
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // poll() and waitpid() block: a thread of its own keeps them off the cooperative pool.
-                Thread.detachNewThread {
+                startDetachedThread {
                     continuation.resume(
                         returning: child.supervise(timeout: timeout, grace: terminationGrace, outputLimit: outputLimit)
                     )

@@ -1,5 +1,6 @@
-import Foundation
 public import FoundationEssentials
+import Glibc
+import SheshaSystem
 
 /// A command ran past its time limit and was stopped (its process group got SIGTERM, then SIGKILL).
 public struct CommandTimedOut: Error, Sendable, Hashable, CustomStringConvertible, LocalizedError {
@@ -16,7 +17,7 @@ public struct CommandTimedOut: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var description: String {
-        let said = lastOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let said = lastOutput.trimmingWhitespace()
         return "`\(command.joined(separator: " "))` did not finish within \(Self.format(timeout)) and was stopped"
             + (said.isEmpty ? "" : "; its last output:\n\(said.suffix(2_000))")
     }

@@ -25,7 +25,7 @@ enum DetachedProcess {
         // A starter that lives on reaps it, so no zombie is left per reset (a process that exits first
         // leaves that to init).
         let child = pid
-        Thread.detachNewThread {
+        startDetachedThread {
             var status: Int32 = 0
             while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SheshaSystem
 
 /// The simplest resource: an empty folder. Reset empties it. Used to test the pool without git, and by
 /// anyone who only needs exclusive scratch folders.
@@ -15,31 +16,29 @@ public struct FolderBackend: ResourceBackend {
         // Never adopt an existing folder: it may belong to another slot.
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
-        } catch CocoaError.fileWriteFileExists {
+        } catch let error as CocoaError where error.code == .fileWriteFileExists {
             throw SlotPathTaken(slot: slot.name, path: slot.path)
         }
     }
 
     public func reset(_ slot: Slot) async throws {
-        let url = URL(filePath: slot.path, directoryHint: .isDirectory)
-        for item in try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil) {
-            try FileManager.default.removeItem(at: item)
+        for item in try FileManager.default.contentsOfDirectory(atPath: slot.path) {
+            try FileManager.default.removeItem(atPath: slot.path + "/" + item)
         }
     }
 
     public func destroy(_ slot: Slot) async throws {
         do {
             try FileManager.default.removeItem(atPath: slot.path)
-        } catch CocoaError.fileNoSuchFile {
+        } catch let error as CocoaError where error.code == .fileNoSuchFile {
             // Already gone: a crash may have happened after removal, before the ledger heard of it.
         }
     }
 
     public func checkHealth(_ slot: Slot) async -> [String] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: slot.path, isDirectory: &isFolder) else {
+        guard FileManager.default.fileExists(atPath: slot.path) else {
             return ["\(slot.path) is missing"]
         }
-        return isFolder.boolValue ? [] : ["\(slot.path) is not a folder"]
+        return isFolder(slot.path) ? [] : ["\(slot.path) is not a folder"]
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Makes, resets, checks and removes the resource behind a slot (a git worktree, a sandbox, a folder).
 ///
@@ -38,7 +39,7 @@ extension ResourceBackend {
     public func removeStray(_ path: String) async throws {
         do {
             try FileManager.default.removeItem(atPath: path)
-        } catch CocoaError.fileNoSuchFile {
+        } catch let error as CocoaError where error.code == .fileNoSuchFile {
             // Removed meanwhile by the slot's own destroyer.
         }
     }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import SheshaSystem
 
 /// The processes doing slow work on a slot, found by the `SHESHA_POOL_WORK=<slot path>` tag that
 /// `CommandRunner` callers put in each command's environment (children inherit it). Reading
@@ -64,7 +66,7 @@ public enum WorkProcesses {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return false }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        let state = stat[stat.index(after: close)...].trimmingWhitespace().first
         return state == "T" || state == "t"
     }
 

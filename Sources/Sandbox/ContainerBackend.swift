@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 public import PoolCore
 import SheshaSystem
 
@@ -132,7 +133,7 @@ public struct ContainerBackend: ResourceBackend {
     private func removeFolder(_ path: String) throws {
         do {
             try FileManager.default.removeItem(atPath: path)
-        } catch CocoaError.fileNoSuchFile {
+        } catch let error as CocoaError where error.code == .fileNoSuchFile {
             // Already gone: a crash may have happened after removal, before the ledger heard of it.
         }
     }

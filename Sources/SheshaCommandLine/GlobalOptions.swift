@@ -1,5 +1,7 @@
 public import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
+import SheshaSystem
 public import PoolCore
 public import SheshaSQLite
 
@@ -31,7 +33,8 @@ public struct GlobalOptions: ParsableArguments {
             return URL(filePath: path).standardizedFileURL.path(percentEncoded: false)
         }
         let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
+            ?? (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path(percentEncoded: false))
+                + "/.local/state"
         return state + "/shesha-pool/pool.db"
     }
 
@@ -56,8 +59,7 @@ public struct GlobalOptions: ParsableArguments {
             throw ValidationError("the database path is empty; pass --db PATH or unset SHESHA_POOL_DB")
         }
         // Only looks at the path; SQLite would say no more than "unable to open database file".
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: databasePath, isDirectory: &isFolder), isFolder.boolValue {
+        if isFolder(databasePath) {
             throw ValidationError(
                 "the database path \(databasePath) is a folder; pass the path of a database file with --db, "
                     + "e.g. \(databasePath)/pool.db"

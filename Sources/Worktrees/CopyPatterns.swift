@@ -1,5 +1,6 @@
 import Foundation
 import PoolCore
+import SheshaSystem
 
 /// The gitignore-style patterns (`init worktree --copy`) that pick which ignored files of the repository's
 /// main working tree are copied into new slots. `.worktreeinclude` at the repository's root adds its own.
@@ -13,7 +14,7 @@ public enum CopyPatterns {
         for pattern in patterns {
             let problem: String?
             let body = pattern.hasPrefix("!") ? String(pattern.dropFirst()) : pattern
-            if pattern.trimmingCharacters(in: .whitespaces).isEmpty || body.isEmpty {
+            if pattern.trimmingWhitespace().isEmpty || body.isEmpty {
                 problem = "is empty"
             } else if pattern.hasPrefix("#") {
                 problem = "starts with # and would be read as a comment (write \\# for a name that starts with #)"

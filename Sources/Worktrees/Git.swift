@@ -1,5 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
+import SheshaSystem
 
 /// Runs the git command line. Every call names its folder explicitly (`git -C`), and output is parsed
 /// from porcelain formats only. Every call is bounded by `timeout` (see `CommandRunner`), and runs with
@@ -61,7 +63,7 @@ struct Git: Sendable {
     func topLevel(of path: String) async throws -> String {
         guard FileManager.default.fileExists(atPath: path) else { throw GitError.notARepository(path) }
         let result = try await runAllowingFailure(["rev-parse", "--show-toplevel"], in: path)
-        let top = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let top = result.stdout.trimmingWhitespace()
         guard result.succeeded, !top.isEmpty else { throw GitError.notARepository(path) }
         return top
     }
@@ -69,7 +71,7 @@ struct Git: Sendable {
     /// The commit `ref` names in `repository`, or `unknownRef`.
     func commit(of ref: String, in repository: String) async throws -> String {
         let result = try await runAllowingFailure(["rev-parse", "--verify", "--quiet", "\(ref)^{commit}"], in: repository)
-        let commit = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = result.stdout.trimmingWhitespace()
         guard result.succeeded, !commit.isEmpty else { throw GitError.unknownRef(repository: repository, ref: ref) }
         return commit
     }

@@ -1,5 +1,6 @@
 import Foundation
 public import PoolCore
+import SheshaSystem
 
 extension GitBackend {
     /// Returns the slot to what a fresh `git worktree add --detach` at the base commit would make, plus the
@@ -50,7 +51,7 @@ extension GitBackend {
         var previous = status?.head
         if status == nil && !settings.lockfiles.isEmpty {
             previous = try await git.run(["rev-parse", "--verify", "HEAD"], in: slot.path)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+                .trimmingWhitespace()
         }
         try await git.run(["checkout", "--force", "--detach", "--quiet", settings.baseCommit], in: slot.path)
         // Half reset: tracked files are back at the base, the last holder's new files are still there. A

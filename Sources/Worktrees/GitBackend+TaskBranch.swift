@@ -1,5 +1,6 @@
 import Foundation
 public import PoolCore
+import SheshaSystem
 
 extension GitBackend: TaskBranchBackend {
     public func checkTaskBranch(_ branch: TaskBranch, ownSlot: String?) async throws {
@@ -65,6 +66,6 @@ extension GitBackend: TaskBranchBackend {
         )
         guard !name.isEmpty, !name.hasPrefix("-"), name != "HEAD", !name.contains("@{") else { throw refused }
         let result = try await git.runAllowingFailure(["check-ref-format", "--branch", name], in: repository)
-        guard result.succeeded, result.stdout.trimmingCharacters(in: .newlines) == name else { throw refused }
+        guard result.succeeded, result.stdout.trimmingWhitespace() == name else { throw refused }
     }
 }

@@ -1,5 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 public import PoolCore
+import SheshaSystem
 
 /// Slots that are git worktrees of one repository, checked out detached at the pool's base commit.
 public struct GitBackend: ResourceBackend {
@@ -19,7 +21,7 @@ public struct GitBackend: ResourceBackend {
             throw SlotPathTaken(slot: slot.name, path: slot.path)
         }
         try FileManager.default.createDirectory(
-            atPath: (slot.path as NSString).deletingLastPathComponent,
+            atPath: parentFolder(of: slot.path),
             withIntermediateDirectories: true
         )
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: slot.path)
@@ -83,8 +85,7 @@ public struct GitBackend: ResourceBackend {
 
     public func checkHealth(_ slot: Slot) async -> [String] {
         var problems: [String] = []
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: slot.path, isDirectory: &isFolder), isFolder.boolValue else {
+        guard isFolder(slot.path) else {
             return ["\(slot.path) is missing"]
         }
         do {
@@ -96,10 +97,10 @@ public struct GitBackend: ResourceBackend {
             }
             let head = try await git.runAllowingFailure(["rev-parse", "--verify", "HEAD"], in: slot.path)
             if !head.succeeded {
-                problems.append("HEAD is unreadable: \(head.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+                problems.append("HEAD is unreadable: \(head.stderr.trimmingWhitespace())")
             }
             let lock = try await git.run(["rev-parse", "--path-format=absolute", "--git-path", "index.lock"], in: slot.path)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+                .trimmingWhitespace()
             if let modified = try? FileManager.default.attributesOfItem(atPath: lock)[.modificationDate] as? Date,
                 Date().timeIntervalSince(modified) >= Self.staleLockAge
             {
@@ -186,7 +187,7 @@ public struct GitBackend: ResourceBackend {
             resolved.append(path: component)
         }
         return resolved.path(percentEncoded: false)
-            .replacingOccurrences(of: "//", with: "/")
+            .replacing("//", with: "/")
             .trimmingSuffix("/")
     }
 }

@@ -1,5 +1,7 @@
 public import PoolCore
-public import Foundation
+public import FoundationEssentials
+import Glibc
+import SheshaSystem
 
 /// Failures of git operations, with what to do about them.
 public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
@@ -27,19 +29,19 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, Local
         case .unknownRef(let repository, let ref):
             return "\(ref) is not a commit, branch or tag in \(repository); check --base (git rev-parse \(ref))"
         case .commandFailed(let arguments, let status, let stderr):
-            let said = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            let said = stderr.trimmingWhitespace()
             return "git \(arguments.joined(separator: " ")) failed with status \(status)"
                 + (said.isEmpty ? "" : ": \(said)")
         case .setupFailed(let command, let status, let output):
             let tail = output.suffix(2_000)
             return "setup command `\(command)` failed with status \(status)" + (tail.isEmpty ? "" : ":\n\(tail)")
         case .timedOut(let arguments, let timeout, let output):
-            let tail = output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(2_000)
+            let tail = output.trimmingWhitespace().suffix(2_000)
             return "git \(arguments.joined(separator: " ")) did not finish within \(CommandTimedOut.format(timeout)) "
                 + "(the pool's git timeout) and was stopped; check the repository, or raise the limit with "
                 + "`init worktree --git-timeout`" + (tail.isEmpty ? "" : "; its last output:\n\(tail)")
         case .setupTimedOut(let command, let timeout, let output):
-            let tail = output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(2_000)
+            let tail = output.trimmingWhitespace().suffix(2_000)
             return "setup command `\(command)` did not finish within \(CommandTimedOut.format(timeout)) "
                 + "(the pool's setup timeout) and was stopped"
                 + (tail.isEmpty ? "" : "; its last output:\n\(tail)")

@@ -1,4 +1,5 @@
 public import Foundation
+import CLinux
 import Glibc
 import PoolCore
 import SheshaSystem
@@ -64,7 +65,7 @@ public struct IgnoredFileCopy: Sendable {
         guard isNeeded else { return report }
         let files = try await matchingFiles()
         let recordPath = try await git.run(["rev-parse", "--absolute-git-dir"], in: slot)
-            .trimmingCharacters(in: .whitespacesAndNewlines) + "/" + Self.recordName
+            .trimmingWhitespace() + "/" + Self.recordName
         var record = CopyRecord(path: recordPath)
         try record.load()
         let loaded = record.entries

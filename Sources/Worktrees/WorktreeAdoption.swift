@@ -1,6 +1,7 @@
 public import Foundation
 import Glibc
 public import PoolCore
+import SheshaSystem
 
 /// Taking worktrees that already exist into a pool as idle slots (`shesha-pool adopt`).
 ///
@@ -74,7 +75,7 @@ extension WorktreePool {
         let started = ContinuousClock.now
         do {
             try FileManager.default.createDirectory(
-                atPath: (slot.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+                atPath: parentFolder(of: slot.path), withIntermediateDirectories: true
             )
             try await git.run(["worktree", "move", path, slot.path], in: settings.repository)
         } catch {
@@ -118,8 +119,7 @@ extension WorktreePool {
         slotFolder: String,
         git: Git
     ) async throws -> String {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+        guard isFolder(path) else {
             throw AdoptionError.refused(path: path, reason: "does not exist or is not a folder")
         }
         let candidate = GitBackend.canonical(URL(filePath: path).standardizedFileURL.path(percentEncoded: false))
@@ -127,13 +127,13 @@ extension WorktreePool {
         guard top.succeeded else {
             throw AdoptionError.refused(path: path, reason: "is not a git worktree")
         }
-        guard GitBackend.canonical(top.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == candidate else {
+        guard GitBackend.canonical(top.stdout.trimmingWhitespace()) == candidate else {
             throw AdoptionError.refused(path: path, reason: "is a folder inside a worktree; name the worktree's top folder")
         }
         let commonDirectory = { (folder: String) async throws -> String in
             GitBackend.canonical(
                 try await git.run(["rev-parse", "--path-format=absolute", "--git-common-dir"], in: folder)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                    .trimmingWhitespace()
             )
         }
         guard try await commonDirectory(candidate) == commonDirectory(settings.repository) else {
@@ -158,7 +158,7 @@ extension WorktreePool {
         var folderStatus = stat()
         let folder = GitBackend.canonical(slotFolder)
         let existingFolder = FileManager.default.fileExists(atPath: folder)
-            ? folder : (folder as NSString).deletingLastPathComponent
+            ? folder : parentFolder(of: folder)
         if lstat(candidate, &candidateStatus) == 0, stat(existingFolder, &folderStatus) == 0,
             candidateStatus.st_dev != folderStatus.st_dev
         {

@@ -144,7 +144,7 @@ enum WorktreeFolders {
     private static func currentUmask() -> mode_t {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         for line in status.split(separator: "\n") where line.hasPrefix("Umask:") {
-            let digits = line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces)
+            let digits = line.dropFirst("Umask:".count).trimmingWhitespace()
             if let mask = mode_t(digits, radix: 8) { return mask }
         }
         return 0o022

@@ -1,4 +1,5 @@
 import Foundation
+import SheshaSystem
 
 /// A linked worktree's own git folder (`.git/worktrees/<name>` in the repository), where git keeps the
 /// worktree's HEAD and index, the state of a merge, rebase, cherry-pick, revert or bisect in progress,
@@ -32,8 +33,7 @@ struct WorktreeGitFolder {
         if !folder.hasPrefix("/") {
             folder = worktree + "/" + folder
         }
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        guard isFolder(folder) else {
             throw GitError.damagedWorktree(path: worktree, reason: "its git folder \(folder) is missing")
         }
         path = folder

@@ -1,5 +1,7 @@
 import CLinux
-import Foundation
+import FoundationEssentials
+import Dispatch
+import Glibc
 import SheshaCommandLine
 import SheshaSystem
 
@@ -48,7 +50,7 @@ enum ChildLauncher {
         environment: [String: String]
     ) async throws -> RunningCommand {
         try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
+            startDetachedThread {
                 let child: RunningCommand
                 do {
                     child = try spawn(command, in: folder, environment: environment)

@@ -16,6 +16,8 @@ struct BenchOptions {
     var tmpfsFolder = "/dev/shm"
     /// The `shesha-pool` executable (a release build) for the worktree and startup runs.
     var sheshaPool: String?
+    /// The start-up reference (Sources/StartupReference, built like `shesha-pool`) for the startup run.
+    var startupReference: String?
     /// scripts/make-synthetic-repo.py.
     var repositoryScript: String?
     /// What `swift --version` said, recorded with the results.
@@ -85,6 +87,8 @@ struct BenchOptions {
                 options.tmpfsFolder = try reader.existingFolder(for: flag)
             case "--shesha-pool":
                 options.sheshaPool = try reader.value(for: flag)
+            case "--startup-reference":
+                options.startupReference = try reader.value(for: flag)
             case "--repo-script":
                 options.repositoryScript = try reader.value(for: flag)
             case "--swift-version":
@@ -136,6 +140,14 @@ struct BenchOptions {
                 )
             }
             guard isExecutable(path) else { throw UsageError("--shesha-pool: \(path) is not an executable file") }
+        }
+        if options.sections.contains(.startup) {
+            guard let path = options.startupReference else {
+                throw UsageError("the startup section needs --startup-reference PATH (or pass --only LIST)")
+            }
+            guard isExecutable(path) else {
+                throw UsageError("--startup-reference: \(path) is not an executable file")
+            }
         }
         if needsRepository {
             guard let script = options.repositoryScript else {

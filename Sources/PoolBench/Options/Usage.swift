@@ -8,6 +8,7 @@ struct UsageError: Error, CustomStringConvertible {
 enum Usage {
     static let text = """
         usage: pool-bench [--quick] [--json FILE] [--only SECTION,...] [--shesha-pool PATH] [--repo-script PATH]
+                          [--startup-reference PATH]
                           [--repetitions N] [--disk DIR] [--tmpfs DIR] [--files N] [--duration SECONDS]
                           [--processes N,N,...] [--half-slots | --no-half-slots] [--cycles N]
                           [--startup-runs N] [--sandbox-cycles N] [--cold-cycles N] [--engine-cold-cycles N]
@@ -20,7 +21,9 @@ enum Usage {
           scale      one process's acquire+release with 10, 1,000 and 10,000 slots, and after a long history
           worktrees  cold `git worktree add`/`remove` against warm `shesha-pool acquire`/`release`, the library
                      call, the reset after a typical change, 16 concurrent acquires; on tmpfs and on disk
-          startup    `shesha-pool --help` and `status` on an empty pool, against spawning /bin/true
+          startup    `shesha-pool acquire`, `release`, `status` and `--help` on a one-slot pool of a tiny
+                     repository, against the start-up reference (argument-parser, three subcommands) and
+                     spawning /bin/true
           sandbox    per backend (bwrap, process, podman, docker; one that cannot run here is listed as
                      skipped), `print(1+1)` in a warm sandbox of a pool (acquire + execute + release, in
                      process and through the CLI) against a cold sandbox per call (start, execute, stop)
@@ -38,6 +41,8 @@ enum Usage {
           --only LIST          run only these sections (ledger,scale,worktrees,startup,sandbox,rlm,wait,copyin)
           --shesha-pool PATH   the shesha-pool executable to time (needed by worktrees, startup, sandbox)
           --repo-script PATH   scripts/make-synthetic-repo.py (needed by worktrees and startup)
+          --startup-reference PATH  the start-up reference program, built as shesha-pool is (needed by
+                               startup)
           --repetitions N      repetitions of every comparison (default: ledger 3, scale 5, worktrees 7,
                                wait 3; quick: 2, 3, 3, 1)
           --disk DIR           on-disk folder to work in (default $TMPDIR or /tmp)

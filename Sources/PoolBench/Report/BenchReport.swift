@@ -43,7 +43,7 @@ struct BenchReport: Codable {
         if let wait { parts.append(Self.wrap(wait.heading) + "\n\n" + wait.table) }
         if let copyIn { parts.append(Self.wrap(copyIn.heading) + "\n\n" + copyIn.table) }
         if !targets.isEmpty {
-            parts.append("TARGETS (issue 4)\n\n" + TargetCheck.table(targets, report: self))
+            parts.append("TARGETS (issues 4 and 13)\n\n" + TargetCheck.table(targets, report: self))
         }
         return parts.joined(separator: "\n\n")
     }

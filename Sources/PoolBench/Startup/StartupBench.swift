@@ -1,5 +1,9 @@
-/// The startup section: what every CLI call pays before doing anything, against spawning /bin/true.
-/// `status` reads an empty pool (a worktree pool of a tiny repository, no slots).
+import Glibc
+
+/// The startup section: what every CLI call pays before doing anything. `shesha-pool acquire`, `release` and
+/// `status` on a one-slot worktree pool of a tiny repository, against the start-up reference (a static program
+/// parsing the same command lines with argument-parser and doing nothing else, built as `shesha-pool` is)
+/// and against spawning /bin/true.
 struct StartupBench {
     var options: BenchOptions
     var folder: WorkFolder
@@ -7,58 +11,126 @@ struct StartupBench {
     struct Section: Codable {
         var runs: Int
         var fileSystem: String
+        /// The executables' sizes: start-up grows with them (relocations, and the conformance records the Swift
+        /// runtime scans at each protocol lookup argument-parser makes).
+        var sheshaPoolBytes: Int
+        var referenceBytes: Int
         var trueMicroseconds: Spread
-        var helpMicroseconds: Spread
+        var referenceAcquireMicroseconds: Spread
+        var referenceReleaseMicroseconds: Spread
+        var referenceStatusMicroseconds: Spread
+        var acquireMicroseconds: Spread
+        var releaseMicroseconds: Spread
         var statusMicroseconds: Spread
+        var helpMicroseconds: Spread
+        /// Each command over the reference's same command, paired within each run (target ≤ 1.5).
+        var acquireOverReference: Spread
+        var releaseOverReference: Spread
+        var statusOverReference: Spread
 
         var heading: String {
             """
             STARTUP: whole processes spawned by the bench and waited for; \(runs) runs of each, interleaved; \
-            the database on \(fileSystem)
+            the database on \(fileSystem); a one-slot worktree pool of a 3-file repository; the reference \
+            parses the same command lines with swift-argument-parser (three subcommands) and does nothing else; \
+            executables of \(Format.count(Double(sheshaPoolBytes) / 1e6)) MB (shesha-pool) and \
+            \(Format.count(Double(referenceBytes) / 1e6)) MB (reference)
             """
         }
 
         var table: String {
-            var table = TextTable(["command", "wall time"])
-            table.add(["/bin/true (spawning any process)", Format.time(trueMicroseconds)])
-            table.add(["shesha-pool --help", Format.time(helpMicroseconds)])
-            table.add(["shesha-pool status (empty pool)", Format.time(statusMicroseconds)])
+            var table = TextTable(["command", "wall time", "vs reference"])
+            table.add(["/bin/true (spawning any process)", Format.time(trueMicroseconds), ""])
+            table.add(["reference acquire", Format.time(referenceAcquireMicroseconds), ""])
+            table.add(["reference release", Format.time(referenceReleaseMicroseconds), ""])
+            table.add(["reference status", Format.time(referenceStatusMicroseconds), ""])
+            table.add(["shesha-pool acquire", Format.time(acquireMicroseconds), Format.ratio(acquireOverReference)])
+            table.add(["shesha-pool release", Format.time(releaseMicroseconds), Format.ratio(releaseOverReference)])
+            table.add(["shesha-pool status", Format.time(statusMicroseconds), Format.ratio(statusOverReference)])
+            table.add(["shesha-pool --help", Format.time(helpMicroseconds), ""])
             return table.render()
         }
+    }
+
+    /// What one run measures, in the order of `Section`'s figures.
+    private enum Command: Int, CaseIterable {
+        case spawnTrue, referenceAcquire, referenceRelease, referenceStatus, acquire, release, status, help
     }
 
     func run() throws -> Section {
         let runner = TimedCommands(logFolder: try folder.subfolder("startup-logs"))
         let repository = folder.path + "/startup-repo"
         try SyntheticRepository.make(at: repository, files: 3, script: options.repositoryScript ?? "", runner: runner)
-        let cli = SheshaPoolCLI(
-            executable: options.sheshaPool ?? "", database: folder.path + "/startup.db", pool: "empty", runner: runner
-        )
+        let database = folder.path + "/startup.db"
+        let cli = SheshaPoolCLI(executable: options.sheshaPool ?? "", database: database, pool: "tiny", runner: runner)
         try cli.initWorktree(repository: repository, slotFolder: folder.path + "/startup-slots", maxSize: 1)
+        try cli.expand(by: 1, parallel: 1)
         let trueExecutable = isExecutable("/bin/true") ? "/bin/true" : try findOnPath("true")
-
-        var times: [[Double]] = [[], [], []]
-        let commands: [() throws -> Int64] = [
-            { try runner.run(trueExecutable, [], log: "true").nanoseconds },
-            { try cli.help() },
-            { try cli.status() },
+        let reference = options.startupReference ?? ""
+        let owner = String(getpid())
+        let common = ["--db", database, "--pool", "tiny"]
+        let lease = ["--holder", "startup", "--owner-pid", owner]
+        func time(_ executable: String, _ arguments: [String]) throws -> Int64 {
+            try runner.run(executable, arguments, log: "startup").nanoseconds
+        }
+        // Acquire runs just before release in every run, so that each release gives back a lease.
+        let groups: [[(Command, () throws -> Int64)]] = [
+            [(.spawnTrue, { try time(trueExecutable, []) })],
+            [
+                (.referenceAcquire, { try time(reference, ["acquire"] + lease + common) }),
+                (.referenceRelease, { try time(reference, ["release"] + lease + common) }),
+            ],
+            [(.referenceStatus, { try time(reference, ["status"] + common) })],
+            [
+                (.acquire, { try cli.acquire(holder: "startup").nanoseconds }),
+                (.release, { try cli.release(holder: "startup") }),
+            ],
+            [(.status, { try cli.status() })],
+            [(.help, { try cli.help() })],
         ]
-        // Two unmeasured rounds first: page cache, dynamic loader.
+
+        var times = Array(repeating: [Double](), count: Command.allCases.count)
+        // Two unmeasured rounds first: page cache, dynamic loader. Each run starts with another group.
         for run in -2..<options.startupRuns {
-            for offset in 0..<commands.count {
-                let index = (run + 3 + offset) % commands.count
-                let nanoseconds = try commands[index]()
-                if run >= 0 { times[index].append(Double(nanoseconds) / 1e3) }
+            let first = (run + 2) % groups.count
+            for group in groups[first...] + groups[..<first] {
+                for (command, measure) in group {
+                    let nanoseconds = try measure()
+                    if run >= 0 { times[command.rawValue].append(Double(nanoseconds) / 1e3) }
+                }
             }
+        }
+        func spread(_ command: Command) -> Spread { Spread(times[command.rawValue]) }
+        func ratio(_ command: Command, _ reference: Command) -> Spread {
+            .ratios(times[command.rawValue], times[reference.rawValue])
         }
         let section = Section(
             runs: options.startupRuns, fileSystem: MachineInfo.fileSystem(of: folder.path),
-            trueMicroseconds: Spread(times[0]), helpMicroseconds: Spread(times[1]), statusMicroseconds: Spread(times[2])
+            sheshaPoolBytes: try Self.size(of: options.sheshaPool ?? ""), referenceBytes: try Self.size(of: reference),
+            trueMicroseconds: spread(.spawnTrue),
+            referenceAcquireMicroseconds: spread(.referenceAcquire),
+            referenceReleaseMicroseconds: spread(.referenceRelease),
+            referenceStatusMicroseconds: spread(.referenceStatus),
+            acquireMicroseconds: spread(.acquire), releaseMicroseconds: spread(.release),
+            statusMicroseconds: spread(.status), helpMicroseconds: spread(.help),
+            acquireOverReference: ratio(.acquire, .referenceAcquire),
+            releaseOverReference: ratio(.release, .referenceRelease),
+            statusOverReference: ratio(.status, .referenceStatus)
         )
         printError(
-            "startup: --help \(Format.time(microseconds: section.helpMicroseconds.median)), "
-                + "status \(Format.time(microseconds: section.statusMicroseconds.median))"
+            "startup: acquire \(Format.time(microseconds: section.acquireMicroseconds.median)), "
+                + "release \(Format.time(microseconds: section.releaseMicroseconds.median)), "
+                + "status \(Format.time(microseconds: section.statusMicroseconds.median)); reference "
+                + "\(Format.time(microseconds: section.referenceStatusMicroseconds.median))"
         )
         return section
+    }
+
+    private static func size(of path: String) throws -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw BenchError("cannot stat \(path): \(String(cString: strerror(errno)))")
+        }
+        return Int(info.st_size)
     }
 }

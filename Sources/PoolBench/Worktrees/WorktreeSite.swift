@@ -69,9 +69,12 @@ struct WorktreeSite {
                     let remove = ["-C", repository, "worktree", "remove", "--force", coldPath]
                     record("coldRemove", try runner.run(git, remove, log: "git").nanoseconds)
                 case .warm:
-                    record("warmAcquire", try cli.acquire(holder: "warm").nanoseconds)
+                    let (nanoseconds, path) = try cli.acquire(holder: "warm")
+                    record("warmAcquire", nanoseconds)
+                    let releaseStarted = MonotonicTime.nanoseconds()
                     record("warmRelease", try cli.release(holder: "warm"))
-                    try await waitUntilIdle(library.pool)
+                    try await waitUntilIdle(library.pool, path: path)
+                    record("warmUntilIdle", MonotonicTime.nanoseconds() - releaseStarted)
                 case .library:
                     let started = MonotonicTime.nanoseconds()
                     let lease = try await library.pool.acquire(holder: "library")
@@ -139,6 +142,7 @@ struct WorktreeSite {
             coldRemoveMicroseconds: spread("coldRemove"),
             warmAcquireMicroseconds: spread("warmAcquire"),
             warmReleaseMicroseconds: spread("warmRelease"),
+            releaseUntilIdleMicroseconds: spread("warmUntilIdle"),
             coldAddOverWarmAcquire: .ratios(times["coldAdd"] ?? [], times["warmAcquire"] ?? []),
             libraryAcquireReleaseMicroseconds: Spread(sum("libraryAcquire", "libraryRelease")),
             libraryAcquireMicroseconds: spread("libraryAcquire"),
@@ -150,6 +154,21 @@ struct WorktreeSite {
             concurrentAcquiresMicroseconds: spread("together"),
             concurrentOverAlone: .ratios(times["together"] ?? [], times["alone"] ?? [])
         )
+    }
+
+    /// Polls the ledger, as `shesha-pool status` would, until the slot at `path` is idle again: at once if
+    /// `release` reset it before returning, later if a reset runs after it returns.
+    private func waitUntilIdle(_ pool: Pool, path: String) async throws {
+        let deadline = MonotonicTime.nanoseconds() + 600 * 1_000_000_000
+        while MonotonicTime.nanoseconds() < deadline {
+            let slot = try await pool.ledger.slots(pool: pool.name).first { $0.path == path }
+            switch slot?.state {
+            case .idle: return
+            case .broken, nil: throw BenchError("the slot at \(path) did not come back after release")
+            default: try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        throw BenchError("the slot at \(path) was not idle 10 minutes after release")
     }
 
     /// The concurrent acquires must each find a ready slot, or they would measure creation.

@@ -19,6 +19,8 @@ struct WorktreeSiteResult: Codable {
     var coldRemoveMicroseconds: Spread
     var warmAcquireMicroseconds: Spread
     var warmReleaseMicroseconds: Spread
+    /// From the start of `release` until the ledger shows the slot idle (polled every millisecond).
+    var releaseUntilIdleMicroseconds: Spread
     /// Cold add over warm CLI acquire (target ≥ 50).
     var coldAddOverWarmAcquire: Spread
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SheshaSystem
 
 /// A connected Unix stream socket, read and written as lines, every call bounded by a `Deadline`. The
@@ -60,8 +61,8 @@ final class LineChannel: @unchecked Sendable {
     }
 
     private static func attemptConnect(to path: String) throws(ConnectFailure) -> LineChannel {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let folder = parentFolder(of: path)
+        let name = lastPathComponent(of: path)
         var address = path
         var folderDescriptor: Int32 = -1
         defer {

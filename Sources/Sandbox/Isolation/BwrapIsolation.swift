@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
 
 /// Bubblewrap: the runner in new user, pid, network, IPC and UTS namespaces, the system folders read-only,
@@ -83,12 +84,12 @@ public struct BwrapIsolation: HostProcessIsolation {
         var record = SandboxRecord(backend: name, pid: pid, startTime: identity.startTime)
         // bwrap writes its namespace init's pid to fd 3 once the namespaces exist.
         for _ in 0..<500 {
+            // Until bwrap has written it in full, the file is missing or does not parse: try again.
             if let data = FileManager.default.contents(atPath: info),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let inner = object["child-pid"] as? Int
+                let inner = try? JSONDecoder().decode(BwrapInfo.self, from: data).childPid
             {
-                record.innerPid = Int32(inner)
-                record.innerStartTime = ProcessIdentity.running(pid: Int32(inner))?.startTime
+                record.innerPid = inner
+                record.innerStartTime = ProcessIdentity.running(pid: inner)?.startTime
                 break
             }
             guard SandboxProcesses.isRunning(record) else { break }
@@ -120,5 +121,14 @@ enum RunnerArguments {
         if let memory = limits.memoryBytes { arguments += ["--memory", String(memory)] }
         if let pids = limits.pids { arguments += ["--pids", String(pids)] }
         return arguments
+    }
+}
+
+/// What bwrap writes to its --info-fd: the pid of the namespace's init.
+private struct BwrapInfo: Decodable {
+    var childPid: Int32
+
+    enum CodingKeys: String, CodingKey {
+        case childPid = "child-pid"
     }
 }

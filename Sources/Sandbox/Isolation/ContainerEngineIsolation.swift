@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
 import SheshaSystem
 
@@ -106,7 +107,7 @@ public struct ContainerEngineIsolation: SandboxIsolation {
             let conmon = try? await command.output(
                 ["container", "inspect", "--format", "{{.State.ConmonPid}}", containerName]
             ),
-            let pid = Int32(conmon.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let pid = Int32(conmon.trimmingWhitespace()),
             let identity = ProcessIdentity.running(pid: pid)
         {
             record.pid = pid
@@ -132,7 +133,7 @@ public struct ContainerEngineIsolation: SandboxIsolation {
                 ["container", "inspect", "--format", "{{.State.Running}}", containerName]
             )
         else { return false }
-        return state.trimmingCharacters(in: .whitespacesAndNewlines) == "true"
+        return state.trimmingWhitespace() == "true"
     }
 
     /// Every container of this backend with a slot under `slotFolder`, stopped ones included: they still

@@ -1,5 +1,6 @@
 import CLinux
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
 import SheshaSystem
 
@@ -52,12 +53,10 @@ enum DetachedProcess {
         }
         let child = pid
         // Without a reaper, a sandbox that ends while this process runs stays a zombie, and its pid looks taken.
-        let reaper = Thread {
+        startDetachedThread(stackSize: 64 * 1024) {
             var status: Int32 = 0
             while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         }
-        reaper.stackSize = 64 * 1024
-        reaper.start()
         return child
     }
 }

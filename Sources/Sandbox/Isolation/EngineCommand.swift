@@ -1,5 +1,7 @@
 import CLinux
-public import Foundation
+public import FoundationEssentials
+import Dispatch
+import Glibc
 import PoolCore
 import SheshaSystem
 import Synchronization
@@ -47,7 +49,7 @@ struct EngineCommand: Sendable {
         guard let line = text.split(separator: "\n").first(where: { !$0.allSatisfy(\.isWhitespace) }) else {
             return nil
         }
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = line.trimmingWhitespace()
         return trimmed.hasPrefix("Error: ") ? String(trimmed.dropFirst("Error: ".count)) : trimmed
     }
 
@@ -140,13 +142,14 @@ private final class UnlinkedFile {
     let descriptor: Int32
 
     init() throws {
-        var template = Array((NSTemporaryDirectory() + "/shesha-engine-XXXXXX").utf8CString)
+        let folder = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((folder + "/shesha-engine-XXXXXX").utf8CString)
         descriptor = mkstemp(&template)
         guard descriptor >= 0 else {
             throw EngineCommandFailed(
                 command: "mkstemp",
                 status: 1,
-                message: "cannot make a temporary file: \(SystemError.last("mkstemp", path: NSTemporaryDirectory()))"
+                message: "cannot make a temporary file: \(SystemError.last("mkstemp", path: folder))"
             )
         }
         unlink(template)
@@ -155,8 +158,7 @@ private final class UnlinkedFile {
 
     func contents() throws -> String {
         lseek(descriptor, 0, SEEK_SET)
-        let data = try FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).readToEnd() ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: try readToEnd(fileDescriptor: descriptor), as: UTF8.self)
     }
 
     deinit {
@@ -210,7 +212,7 @@ struct EngineContainer: Decodable {
     }
 
     static func decodeList(_ output: String) throws -> [EngineContainer] {
-        let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = output.trimmingWhitespace()
         if trimmed.isEmpty { return [] }
         let decoder = JSONDecoder()
         if trimmed.hasPrefix("[") {

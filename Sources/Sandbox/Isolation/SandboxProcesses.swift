@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
 
 /// A backend whose sandbox is a process tree on this host, led by the process `DetachedProcess` started

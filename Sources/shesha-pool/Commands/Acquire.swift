@@ -6,6 +6,7 @@ import PoolCore
 extension SheshaPool {
     struct Acquire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "acquire",
             abstract: "Lease a clean slot and print its path.",
             discussion: """
                 The lease belongs to --owner-pid (default: the calling process, usually your shell) and ends \

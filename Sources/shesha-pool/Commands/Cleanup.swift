@@ -5,6 +5,7 @@ import PoolCore
 extension SheshaPool {
     struct Cleanup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cleanup",
             abstract: "Reclaim dead leases, retire old or broken slots, and remove stray resources.",
             discussion: """
                 Safe from cron and when several run at once: never touches a leased slot or one a live \

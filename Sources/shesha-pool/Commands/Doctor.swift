@@ -5,6 +5,7 @@ import PoolCore
 extension SheshaPool {
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract: "Report drift between the database, the disk and git; --fix repairs what is safe.",
             discussion: """
                 Finds dead and expired leases, slots stuck mid-way by dead processes, stray folders and \

@@ -1,12 +1,15 @@
 import ArgumentParser
 import SheshaCommandLine
-import Foundation
+import FoundationEssentials
 import PoolCore
 import Sandbox
+import SheshaSystem
+import Glibc
 
 extension SheshaPool {
     struct Exec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "exec",
             abstract: "Run Python in the sandbox a holder has leased.",
             discussion: """
                 The code runs in the holder's sandbox, whose names persist from one exec to the next until \
@@ -103,7 +106,7 @@ extension SheshaPool {
             guard let file else { return "" }
             let data: Data?
             if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
+                data = Data(try readToEnd(fileDescriptor: STDIN_FILENO, path: "standard input"))
             } else {
                 data = FileManager.default.contents(atPath: file)
             }

@@ -5,6 +5,7 @@ import PoolCore
 extension SheshaPool {
     struct Expand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "expand",
             abstract: "Create N more idle slots, in parallel.",
             discussion: "Never grows the pool beyond its maximum size; says so when it stops short."
         )

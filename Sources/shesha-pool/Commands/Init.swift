@@ -1,15 +1,18 @@
 public import ArgumentParser
 import SheshaCommandLine
-import Foundation
+import FoundationEssentials
+import Glibc
 public import PoolCore
 import Sandbox
 import Worktrees
+import SheshaSystem
 
 extension ExhaustionPolicy: ExpressibleByArgument {}
 
 extension SheshaPool {
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create a pool.",
             subcommands: [InitWorktree.self, InitContainer.self]
         )
@@ -81,7 +84,7 @@ extension SheshaPool {
         var json = false
 
         func validate() throws {
-            if setup.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            if setup.contains(where: { $0.trimmingWhitespace().isEmpty }) {
                 throw ValidationError("--setup needs a command; remove the empty one")
             }
             for (flag, limit) in [("--setup-timeout", setupTimeout), ("--git-timeout", gitTimeout)]

@@ -6,6 +6,7 @@ import Worktrees
 extension SheshaPool {
     struct Refresh: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "refresh",
             abstract: "Move idle slots to the base ref's current commit.",
             discussion: """
                 Setup commands run again only where a --lockfile changed. Leased and dirty slots move when \

@@ -6,6 +6,7 @@ import PoolCore
 extension SheshaPool {
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "End a lease; the slot is reset in the background and returned to the pool.",
             discussion: """
                 Release returns once the slot is marked dirty; a resetter in a session of its own resets it \

@@ -6,6 +6,7 @@ import Sandbox
 extension SheshaPool {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Acquire a slot, run a command inside it, release it.",
             discussion: """
                 The command runs with the slot as working directory and SHESHA_POOL_SLOT, SHESHA_POOL_PATH, \

@@ -5,6 +5,7 @@ import PoolCore
 extension SheshaPool {
     struct Shrink: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "shrink",
             abstract: "Remove up to N idle slots, least recently used first.",
             discussion: "Leased slots and slots being prepared are never touched."
         )

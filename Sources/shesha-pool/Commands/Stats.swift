@@ -1,11 +1,13 @@
 import ArgumentParser
 import SheshaCommandLine
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
 
 extension SheshaPool {
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Counts per state, acquires, warm hits, wait and hold times.",
             discussion: """
                 --prometheus writes the text format of node_exporter's textfile collector, e.g. from cron:
@@ -63,7 +65,10 @@ extension SheshaPool {
         }
 
         static func format(_ seconds: Double) -> String {
-            seconds < 1 ? "\(Int((seconds * 1_000).rounded()))ms" : String(format: "%.1fs", seconds)
+            if seconds < 1 { return "\(Int((seconds * 1_000).rounded()))ms" }
+            // One decimal, as "%.1f" would print it, without Foundation's String(format:).
+            let tenths = Int((seconds * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10)s"
         }
 
         static func prometheusText(_ stats: PoolStatistics) -> String {

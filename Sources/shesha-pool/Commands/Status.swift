@@ -1,11 +1,13 @@
 import ArgumentParser
 import SheshaCommandLine
-import Foundation
+import FoundationEssentials
+import Glibc
 import PoolCore
 
 extension SheshaPool {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show the pool's slots and who holds them.",
             discussion: """
                 A leased slot shows its holder, the lease's index (the smallest number from 0 up that no other \
@@ -64,7 +66,8 @@ extension SheshaPool {
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             return rows.map { row in
                 row.enumerated().map { column, cell in
-                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    let padding = String(repeating: " ", count: max(0, widths[column] - cell.count))
+                    return column == row.count - 1 ? cell : cell + padding
                 }.joined(separator: "  ")
             }.joined(separator: "\n")
         }
