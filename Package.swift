@@ -115,7 +115,7 @@ let package = Package(
         ),
         .target(
             name: "PoolTesting",
-            dependencies: ["PoolCore", "SheshaSQLite", "SheshaSystem"]
+            dependencies: ["PoolCore", "SheshaSQLite", "SheshaSystem", "CLinux"]
         ),
         .testTarget(
             name: "RLMTests",

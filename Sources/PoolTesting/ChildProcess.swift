@@ -2,8 +2,10 @@ public import Foundation
 
 /// A child process whose output goes to files (so a chatty child never blocks on a full pipe), with
 /// async waiting that does not tie up a cooperative thread.
-public final class ChildProcess {
-    public let process: Process
+public final class ChildProcess: Sendable {
+    public let child: SpawnedChild
+    /// The executable's file name, for messages.
+    public let name: String
     public let stdoutURL: URL
     public let stderrURL: URL
 
@@ -15,34 +17,27 @@ public final class ChildProcess {
         currentDirectory: URL? = nil,
         outputFolder folder: URL
     ) throws {
+        name = executable.lastPathComponent
         let id = UUID().uuidString.prefix(8)
         stdoutURL = folder.appending(path: "child-\(id).out")
         stderrURL = folder.appending(path: "child-\(id).err")
-        try Data().write(to: stdoutURL)
-        try Data().write(to: stderrURL)
-        process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        if let currentDirectory {
-            process.currentDirectoryURL = currentDirectory
-        }
-        process.standardInput = FileHandle.nullDevice
-        let output = try FileHandle(forWritingTo: stdoutURL)
-        let errors = try FileHandle(forWritingTo: stderrURL)
-        process.standardOutput = output
-        process.standardError = errors
-        // The child has its own copies once started; ours would leak two descriptors per child.
-        defer {
-            try? output.close()
-            try? errors.close()
-        }
-        try process.run()
+        child = try SpawnedChild(
+            executable: executable.path(percentEncoded: false),
+            arguments: arguments,
+            environment: environment ?? [:],
+            currentDirectory: currentDirectory?.path(percentEncoded: false),
+            stdout: .file(stdoutURL.path(percentEncoded: false)),
+            stderr: .file(stderrURL.path(percentEncoded: false))
+        )
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
+
+    /// Whether the child still runs (reaping it once it has ended).
+    public var isRunning: Bool { child.isRunning }
+
+    /// Its exit code once it has ended: the status, or 128 + the signal that ended it.
+    public var exitCode: Int32? { child.exitCode }
 
     public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
@@ -51,15 +46,14 @@ public final class ChildProcess {
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(120)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        while true {
+            if let code = child.exitCode { return code }
             guard ContinuousClock.now < deadline else {
-                process.terminate()
-                throw ChildProcessError.timedOut(process.executableURL?.lastPathComponent ?? "child", stderr)
+                child.kill(signal: SIGTERM)
+                throw ChildProcessError.timedOut(name, stderr)
             }
             try await Task.sleep(for: .milliseconds(5))
         }
-        let status = process.terminationStatus
-        return process.terminationReason == .uncaughtSignal ? 128 + status : status
     }
 
     /// Waits until standard output contains `text`; returns the whole output so far.
@@ -68,18 +62,18 @@ public final class ChildProcess {
         while true {
             let output = stdout
             if output.contains(text) { return output }
-            guard process.isRunning else {
+            guard child.isRunning else {
                 throw ChildProcessError.exitedEarly(output: output, error: stderr)
             }
             guard ContinuousClock.now < deadline else {
-                throw ChildProcessError.timedOut(process.executableURL?.lastPathComponent ?? "child", stderr)
+                throw ChildProcessError.timedOut(name, stderr)
             }
             try await Task.sleep(for: .milliseconds(5))
         }
     }
 
     public func kill(signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
+        child.kill(signal: signal)
     }
 }
 

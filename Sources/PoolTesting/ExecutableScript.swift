@@ -9,12 +9,7 @@ import Foundation
 public func writeExecutableScript(_ text: String, to path: String) throws {
     let source = path + ".source"
     try Data(text.utf8).write(to: URL(filePath: source))
-    let install = Process()
-    install.executableURL = URL(filePath: "/usr/bin/install")
-    install.arguments = ["-m", "0755", source, path]
-    try install.run()
-    install.waitUntilExit()
-    guard install.terminationStatus == 0 else {
+    guard try runToCompletion("/usr/bin/install", ["-m", "0755", source, path]).status == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
     }
 }

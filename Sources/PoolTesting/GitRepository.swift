@@ -23,28 +23,17 @@ public func makeGitRepository(in folder: URL, name: String = "repo", files: [Str
 /// Runs git in `folder` with a fixed identity; throws with git's message on failure. Returns stdout.
 @discardableResult
 public func git(_ arguments: [String], in folder: URL) throws -> String {
-    let process = Process()
-    process.executableURL = URL(filePath: "/usr/bin/env")
-    process.arguments = ["git", "-C", folder.path()] + arguments
-    process.environment = ProcessInfo.processInfo.environment.merging([
-        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
-        "GIT_CONFIG_NOSYSTEM": "1",
-    ]) { $1 }
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    // git's output here is small; read stderr fully after stdout.
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ChildProcessError.exitedEarly(
-            output: "git \(arguments.joined(separator: " "))",
-            error: String(decoding: stderr, as: UTF8.self)
-        )
+    let result = try runToCompletion(
+        "/usr/bin/env",
+        ["git", "-C", folder.path()] + arguments,
+        environment: [
+            "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+            "GIT_CONFIG_NOSYSTEM": "1",
+        ]
+    )
+    guard result.status == 0 else {
+        throw ChildProcessError.exitedEarly(output: "git \(arguments.joined(separator: " "))", error: result.stderr)
     }
-    return String(decoding: stdout, as: UTF8.self)
+    return result.stdout
 }

@@ -23,19 +23,12 @@ public enum PodmanImage {
         else { return "podman is not installed" }
         let script = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appending(path: "scripts/make-python-image.sh")
-        let process = Process()
-        process.executableURL = URL(filePath: "/bin/bash")
-        process.arguments = [script.path(percentEncoded: false), name]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let result: ToolResult
         do {
-            try process.run()
+            result = try runToCompletion("/bin/bash", [script.path(percentEncoded: false), name])
         } catch {
             return "cannot run \(script.path(percentEncoded: false)): \(error)"
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? nil : "make-python-image.sh failed: \(message)"
+        return result.status == 0 ? nil : "make-python-image.sh failed: \(result.stderr)"
     }
 }

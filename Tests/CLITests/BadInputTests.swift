@@ -352,16 +352,8 @@ func canMakeFilesImmutable() -> Bool {
 }
 
 func chattr(_ flag: String, _ path: String) throws {
-    let process = Process()
-    process.executableURL = URL(filePath: "/usr/bin/env")
-    process.arguments = ["chattr", flag, path]
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ChildProcessError.exitedEarly(
-            output: "chattr \(flag) \(path)",
-            error: "exit \(process.terminationStatus)"
-        )
+    let result = try runToCompletion("/usr/bin/env", ["chattr", flag, path])
+    guard result.status == 0 else {
+        throw ChildProcessError.exitedEarly(output: "chattr \(flag) \(path)", error: "exit \(result.status)")
     }
 }

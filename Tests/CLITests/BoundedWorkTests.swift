@@ -105,7 +105,6 @@ struct BoundedWorkTests {
             ])
 
             let expand = try fixture.start(["expand", "1"])
-            defer { expand.closeOutputFiles() }
             let sleeper = try await Self.pid(in: pidFile)
             expand.kill(signal: signal)
             let status = try await expand.waitForExit()
@@ -140,7 +139,6 @@ struct BoundedWorkTests {
             try await fixture.initPool(["--setup", escape + Self.sleepingSetup(pidFile: pidFile), "--max-size", "1"])
 
             let expand = try fixture.start(["expand", "1"])
-            defer { expand.closeOutputFiles() }
             let sleeper = try await Self.pid(in: pidFile)
             let escaped = try await Self.pid(in: URL(filePath: escapedFile))
             #expect(WorkProcessGroup.of(escaped) != WorkProcessGroup.of(sleeper))
@@ -212,7 +210,6 @@ struct BoundedWorkTests {
             defer {
                 expand.kill(signal: SIGKILL)
                 expand.kill(signal: SIGCONT)
-                expand.closeOutputFiles()
             }
             let sleeper = try await Self.pid(in: pidFile)
 

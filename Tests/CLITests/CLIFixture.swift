@@ -125,19 +125,10 @@ func shesha(
     let folder = try makeTemporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let child = try startCLI(arguments, environment: environment, outputFolder: folder)
-    defer { child.closeOutputFiles() }
     let status = try await child.waitForExit(timeout: timeout)
     return CLIOutput(status: status, stdout: child.stdout, stderr: child.stderr)
 }
 
-extension ChildProcess {
-    /// Closes this side's handles on the child's output files (see `shesha`); the files stay readable by path.
-    func closeOutputFiles() {
-        for handle in [process.standardOutput, process.standardError] {
-            try? (handle as? FileHandle)?.close()
-        }
-    }
-}
 
 /// A fresh fixture for one test, removed afterwards whatever happens.
 func withFixture<R>(_ body: (CLIFixture) async throws -> R) async throws -> R {
@@ -245,21 +236,18 @@ func withSleeper<R>(_ body: (Int32) async throws -> R) async throws -> R {
 }
 
 final class Sleeper {
-    let process = Process()
+    let child: SpawnedChild
 
     init() throws {
-        process.executableURL = URL(filePath: "/bin/sleep")
-        process.arguments = ["3600"]
-        try process.run()
+        child = try SpawnedChild(executable: "/bin/sleep", arguments: ["3600"])
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// Kills it and waits until it is reaped, so its pid no longer names a live process.
     func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        child.kill(signal: SIGKILL)
+        child.waitUntilExit()
     }
 }
 
@@ -289,21 +277,11 @@ func eventually(
 /// printed, trimmed.
 @discardableResult
 func python(_ script: String, _ arguments: [String] = []) throws -> String {
-    let process = Process()
-    process.executableURL = URL(filePath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let printed = output.fileHandleForReading.readDataToEndOfFile()
-    let message = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ChildProcessError.exitedEarly(output: "python3", error: String(decoding: message, as: UTF8.self))
+    let result = try runToCompletion("/usr/bin/env", ["python3", "-c", script] + arguments)
+    guard result.status == 0 else {
+        throw ChildProcessError.exitedEarly(output: "python3", error: result.stderr)
     }
-    return String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// Makes `path` a SQLite database of another program (one table of invoices), written by Python's SQLite.

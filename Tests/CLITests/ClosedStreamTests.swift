@@ -27,12 +27,11 @@ struct ClosedStreamTests {
 
     /// Runs `script` with `sh -c`, the built shesha-pool as $0 and `arguments` after it; returns the exit status.
     private func runThroughShell(_ script: String, _ arguments: String...) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(filePath: "/bin/sh")
-        process.arguments = ["-c", script, try builtExecutable(named: "shesha-pool").path(percentEncoded: false)]
-            + arguments
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        let shell = try SpawnedChild(
+            executable: "/bin/sh",
+            arguments: ["-c", script, try builtExecutable(named: "shesha-pool").path(percentEncoded: false)]
+                + arguments
+        )
+        return shell.waitUntilExit()
     }
 }

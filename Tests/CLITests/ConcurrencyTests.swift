@@ -17,9 +17,6 @@ struct ConcurrencyTests {
                     "run", "--holder", "runner-\(index)", "--wait", "2m", "--", "sh", "-c", Self.exclusiveWork,
                 ])
             }
-            defer {
-                for runner in runners { runner.closeOutputFiles() }
-            }
             for (index, runner) in runners.enumerated() {
                 let status = try await runner.waitForExit(timeout: .seconds(150))
                 #expect(status == 0, "runner-\(index) failed: \(runner.stderr)")

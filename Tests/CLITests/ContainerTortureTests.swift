@@ -52,7 +52,7 @@ struct ContainerTortureTests {
             )
             defer { sandbox.kill(signal: SIGKILL) }
             while !Self.processes(naming: leaked).contains(sandbox.pid) {
-                try #require(sandbox.process.isRunning, "python3 did not start: \(sandbox.stderr)")
+                try #require(sandbox.isRunning, "python3 did not start: \(sandbox.stderr)")
                 try await Task.sleep(for: .milliseconds(5))
             }
             // Any holder's first tenure will do (under load one holder may have been killed before its first).

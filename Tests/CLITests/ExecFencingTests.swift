@@ -135,7 +135,7 @@ struct ExecFencingTests {
 private func waitForFile(_ path: String, writtenBy child: ChildProcess) async throws {
     let deadline = ContinuousClock.now + .seconds(120)
     while !FileManager.default.fileExists(atPath: path) {
-        guard child.process.isRunning else {
+        guard child.isRunning else {
             throw ChildProcessError.exitedEarly(output: child.stdout, error: child.stderr)
         }
         guard ContinuousClock.now < deadline else {

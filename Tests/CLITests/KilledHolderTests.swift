@@ -15,7 +15,6 @@ struct KilledHolderTests {
             ])
             defer {
                 victim.kill(signal: SIGKILL)
-                victim.closeOutputFiles()
             }
 
             let leased = try await eventually {
@@ -79,10 +78,9 @@ struct KilledHolderTests {
             ])
             defer {
                 waiter.kill(signal: SIGKILL)
-                waiter.closeOutputFiles()
             }
             try await Task.sleep(for: .milliseconds(500))
-            #expect(waiter.process.isRunning, "the waiter waits while the owner lives: \(waiter.stderr)")
+            #expect(waiter.isRunning, "the waiter waits while the owner lives: \(waiter.stderr)")
             owner.stop()
             let status = try await waiter.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "\(waiter.stderr)")

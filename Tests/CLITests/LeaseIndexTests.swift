@@ -35,7 +35,6 @@ struct LeaseIndexTests {
                 let status = try await run.waitForExit(timeout: .seconds(600))
                 #expect(status == 0, "exit \(status): \(run.stderr)")
                 indexes.append(try #require(Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))))
-                run.closeOutputFiles()
             }
             #expect(indexes.sorted() == Array(0..<count), "\(indexes)")
         }

@@ -93,7 +93,6 @@ struct ResourceFaultTests {
             let waiting = try fixture.start([
                 "acquire", "--holder", "second", "--owner-pid", CLIFixture.testPID, "--wait", "60s",
             ])
-            defer { waiting.closeOutputFiles() }
             #expect(try await eventually { try fixture.waiters() == 1 })
             try FileManager.default.removeItem(atPath: fixture.databasePath)
             let status = try await waiting.waitForExit()
@@ -219,14 +218,9 @@ func unmount(_ folder: URL) {
 }
 
 func runTool(_ name: String, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(filePath: "/usr/bin/env")
-    process.arguments = [name] + arguments
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ChildProcessError.exitedEarly(output: "\(name) \(arguments)", error: "exit \(process.terminationStatus)")
+    let result = try runToCompletion("/usr/bin/env", [name] + arguments)
+    guard result.status == 0 else {
+        throw ChildProcessError.exitedEarly(output: "\(name) \(arguments)", error: "exit \(result.status)")
     }
 }
 
@@ -269,7 +263,6 @@ extension CLIFixture {
             arguments: ["python3", "-c", limiter, String(bytes), executable] + withDatabase(arguments),
             outputFolder: folder
         )
-        defer { child.closeOutputFiles() }
         let status = try await child.waitForExit()
         return CLIOutput(status: status, stdout: child.stdout, stderr: child.stderr)
     }
@@ -284,9 +277,9 @@ extension CLIFixture {
             "touch '\(started)'; while [ ! -e '\(go)' ]; do sleep 0.05; done",
         ])
         let isRunning = try await eventually(timeout: .seconds(60)) {
-            FileManager.default.fileExists(atPath: started) || !running.process.isRunning
+            FileManager.default.fileExists(atPath: started) || !running.isRunning
         }
-        guard isRunning, running.process.isRunning else {
+        guard isRunning, running.isRunning else {
             throw ChildProcessError.exitedEarly(output: running.stdout, error: running.stderr)
         }
         return running
@@ -294,7 +287,6 @@ extension CLIFixture {
 
     /// Lets a `startHeldRun` command finish and returns how `run` ended.
     func finish(_ running: ChildProcess) async throws -> CLIOutput {
-        defer { running.closeOutputFiles() }
         try Data().write(to: folder.appending(path: "go"))
         let status = try await running.waitForExit()
         return CLIOutput(status: status, stdout: running.stdout, stderr: running.stderr)

@@ -12,7 +12,7 @@ struct RunLostLeaseTests {
     func waitForReady(_ path: String, of run: ChildProcess) async throws -> [String] {
         let deadline = ContinuousClock.now + .seconds(120)
         while !FileManager.default.fileExists(atPath: path) {
-            try #require(run.process.isRunning, "run ended early: \(run.stderr)")
+            try #require(run.isRunning, "run ended early: \(run.stderr)")
             try #require(ContinuousClock.now < deadline, "the command never became ready: \(run.stderr)")
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -37,7 +37,6 @@ struct RunLostLeaseTests {
             // setsid makes the shell lead a process group of its own, with a sleep in it.
             let script = "sleep 100000 & echo $SHESHA_POOL_TOKEN $$ $! > \(ready).tmp; mv \(ready).tmp \(ready); wait"
             let run = try fixture.start(["run", "--holder", "ci", "--ttl", "6s", "--", "setsid", "sh", "-c", script])
-            defer { run.closeOutputFiles() }
             let words = try await waitForReady(ready, of: run)
             try #require(words.count == 3, "\(words)")
 
@@ -68,7 +67,6 @@ struct RunLostLeaseTests {
                 while True: time.sleep(1000)
                 """
             let run = try fixture.start(["run", "--holder", "ci", "--ttl", "6s", "--", "python3", "-c", program, ready])
-            defer { run.closeOutputFiles() }
             let words = try await waitForReady(ready, of: run)
             try #require(words.count == 2, "\(words)")
 

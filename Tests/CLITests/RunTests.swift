@@ -99,7 +99,6 @@ struct RunTests {
             ])
             defer {
                 run.kill(signal: SIGKILL)
-                run.closeOutputFiles()
             }
             _ = try await run.waitForOutput(containing: "started", timeout: .seconds(30))
             run.kill(signal: SIGTERM)

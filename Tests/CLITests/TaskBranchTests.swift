@@ -230,13 +230,12 @@ struct ContendedTaskBranchTests {
             var statuses: [Int32] = []
             for racer in racers {
                 statuses.append(try await racer.waitForExit(timeout: .seconds(300)))
-                if racer.process.terminationStatus != 0 {
+                if (racer.exitCode ?? -1) != 0 {
                     expectCleanFailure(
-                        CLIOutput(status: racer.process.terminationStatus, stdout: racer.stdout, stderr: racer.stderr),
+                        CLIOutput(status: (racer.exitCode ?? -1), stdout: racer.stdout, stderr: racer.stderr),
                         status: 64, mentioning: "branch 'task/race' is checked out in"
                     )
                 }
-                racer.closeOutputFiles()
             }
             #expect(statuses.filter { $0 == 0 }.count == 1, "\(statuses)")
             let slots = try await fixture.slots()

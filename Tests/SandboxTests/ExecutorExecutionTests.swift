@@ -72,7 +72,7 @@ struct ExecutorExecutionTests {
             #expect(interrupt.error?.type == "KeyboardInterrupt")
             try await executor.ping()
             #expect(await executor.execute(code: "1 + 1", timeout: .seconds(60)).value == "2")
-            #expect(runner.child.process.isRunning)
+            #expect(runner.child.isRunning)
             await executor.close()
         }
     }

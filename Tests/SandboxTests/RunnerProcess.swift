@@ -107,7 +107,7 @@ struct RunnerProcess {
         )
         let deadline = ContinuousClock.now + .seconds(60)
         while !FileManager.default.fileExists(atPath: layout.socket) {
-            guard child.process.isRunning, ContinuousClock.now < deadline else {
+            guard child.isRunning, ContinuousClock.now < deadline else {
                 child.kill(signal: SIGKILL)
                 throw RunnerProcessError.setup("the runner did not bind \(layout.socket); stderr: \(child.stderr)")
             }
