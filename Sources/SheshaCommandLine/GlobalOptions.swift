@@ -3,7 +3,7 @@ import FoundationEssentials
 import Glibc
 import SheshaSystem
 public import PoolCore
-public import SheshaSQLite
+import SheshaSQLite
 
 /// `--db` and `--pool`, on every command.
 public struct GlobalOptions: ParsableArguments {

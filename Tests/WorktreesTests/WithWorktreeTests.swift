@@ -106,7 +106,7 @@ struct WithWorktreeTests {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 clock.advance(by: .seconds(3_600))
-                FileManager.default.createFile(atPath: go, contents: nil)
+                _ = FileManager.default.createFile(atPath: go, contents: nil)
             }
             defer { mover.cancel() }
             try await pool.withWorktree(holder: "h", ttl: .seconds(60)) { _ in
