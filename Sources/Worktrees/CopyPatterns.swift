@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PoolCore
 import SheshaSystem
 
@@ -27,7 +27,7 @@ public enum CopyPatterns {
             }
             if let problem {
                 // On one line, whatever the pattern holds.
-                let shown = pattern.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+                let shown = pattern.replacing("\n", with: "\\n").replacing("\r", with: "\\r")
                 throw PoolError.invalidArgument(
                     "the copy pattern '\(shown)' \(problem); pass gitignore-style patterns such as "
                         + "--copy .env --copy 'node_modules/'"

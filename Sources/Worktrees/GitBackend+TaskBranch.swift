@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import PoolCore
 import SheshaSystem
 
@@ -47,8 +47,8 @@ extension GitBackend: TaskBranchBackend {
         }
         guard result.succeeded else {
             // Checked out in another worktree since the check (git 2.39 says "already checked out at").
-            let inUse = result.stderr.range(of: "already checked out at '")
-                ?? result.stderr.range(of: "used by worktree at '")
+            let inUse = result.stderr.firstRange(of: "already checked out at '")
+                ?? result.stderr.firstRange(of: "used by worktree at '")
             if let range = inUse {
                 let path = result.stderr[range.upperBound...].prefix { $0 != "'" }
                 throw PoolError.branchInUse(branch: branch.name, path: String(path))

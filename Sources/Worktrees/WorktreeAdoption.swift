@@ -1,7 +1,8 @@
-public import Foundation
+public import FoundationEssentials
 import Glibc
 public import PoolCore
 import SheshaSystem
+import CLinux
 
 /// Taking worktrees that already exist into a pool as idle slots (`shesha-pool adopt`).
 ///

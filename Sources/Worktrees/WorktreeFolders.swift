@@ -1,6 +1,7 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import SheshaSystem
+import CLinux
 
 /// What `git status` cannot see in a worktree's folders: empty folders (git tracks files only, so an
 /// untracked folder with nothing in it is invisible to status, yet `git clean -d` removes it), and folders

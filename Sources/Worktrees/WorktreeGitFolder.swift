@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SheshaSystem
 
 /// A linked worktree's own git folder (`.git/worktrees/<name>` in the repository), where git keeps the

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PoolCore
 
 /// The submodules of a slot's checkout. A fresh `git worktree add` leaves them unpopulated (empty

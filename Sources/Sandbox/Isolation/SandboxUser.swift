@@ -1,6 +1,7 @@
 import Foundation
 import PoolCore
 import SheshaSystem
+import CLinux
 
 /// Who the sandbox runs as on the host. A host running as root hands the sandbox to an unprivileged user,
 /// since the kernel exempts root from the process limit; any other host user keeps its own identity.

@@ -3,6 +3,7 @@ import SheshaCommandLine
 import Foundation
 import PoolCore
 public import Sandbox
+import CLinux
 
 extension IsolationKind: ExpressibleByArgument {}
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import SheshaCommandLine
-import Foundation
+import FoundationEssentials
 import PoolCore
 
 extension SheshaPool {
@@ -41,7 +41,7 @@ extension SheshaPool {
                 ("index", found.index.map(String.init) ?? "-"), ("branch", found.branch ?? "-"),
             ]
             Console.output(
-                rows.map { $0.0.padding(toLength: 7, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+                rows.map { $0.0 + String(repeating: " ", count: max(1, 7 - $0.0.count)) + $0.1 }.joined(separator: "\n")
             )
         }
     }
