@@ -144,21 +144,13 @@ struct RLMBench {
             options: RLMEngineOptions(sandboxParentFolder: throwawayFolder, maxDepth: 2),
             client: client
         )
-        var pooledTimes: [Double] = []
-        var throwawayTimes: [Double] = []
-        for round in -1..<options.rlmQueries {
-            let engines = round % 2 == 0 ? [(pooled, true), (throwaway, false)] : [(throwaway, false), (pooled, true)]
-            for (engine, isPooled) in engines {
-                let microseconds = try await timedQuery(
-                    engine,
-                    documents: DepthTwoQuery.documents,
-                    question: DepthTwoQuery.question,
-                    expecting: DepthTwoQuery.expectedAnswer
-                )
-                guard round >= 0 else { continue }
-                if isPooled { pooledTimes.append(microseconds) } else { throwawayTimes.append(microseconds) }
-            }
-        }
+        let (pooledTimes, throwawayTimes) = try await alternatingRounds(
+            pooled: pooled,
+            throwaway: throwaway,
+            documents: DepthTwoQuery.documents,
+            question: DepthTwoQuery.question,
+            expecting: DepthTwoQuery.expectedAnswer
+        )
         let slots = try await pool.pool.ledger.slots(pool: pool.pool.name)
         guard slots.count == 2, slots.allSatisfy({ $0.state == .idle }) else {
             throw BenchError("rlm: the depth-2 pool's warm sandboxes were replaced during the run")
@@ -177,6 +169,33 @@ struct RLMBench {
         )
     }
 
+    /// The same query through both engines, `rlmQueries` times each: round -1 is unmeasured, and the order
+    /// alternates so a slow moment weighs on both. Microseconds per query, pooled and throwaway.
+    private func alternatingRounds(
+        pooled: RLMEngine,
+        throwaway: RLMEngine,
+        documents: [String],
+        question: String,
+        expecting answer: String
+    ) async throws -> (pooled: [Double], throwaway: [Double]) {
+        var pooledTimes: [Double] = []
+        var throwawayTimes: [Double] = []
+        for round in -1..<options.rlmQueries {
+            let engines = round % 2 == 0 ? [(pooled, true), (throwaway, false)] : [(throwaway, false), (pooled, true)]
+            for (engine, isPooled) in engines {
+                let microseconds = try await timedQuery(
+                    engine,
+                    documents: documents,
+                    question: question,
+                    expecting: answer
+                )
+                guard round >= 0 else { continue }
+                if isPooled { pooledTimes.append(microseconds) } else { throwawayTimes.append(microseconds) }
+            }
+        }
+        return (pooledTimes, throwawayTimes)
+    }
+
     private func measure(
         pool: ContainerPool,
         server: ScriptedLLMServer,
@@ -188,22 +207,13 @@ struct RLMBench {
         let client = try LLMClient(options: LLMClientOptions(baseURL: server.baseURL, model: "scripted"))
         let pooled = try RLMEngine(options: RLMEngineOptions(pool: pool), client: client)
         let throwaway = try RLMEngine(options: RLMEngineOptions(sandboxParentFolder: throwawayFolder), client: client)
-        var pooledTimes: [Double] = []
-        var throwawayTimes: [Double] = []
-        // Round -1 is unmeasured; the order alternates so a slow moment weighs on both.
-        for round in -1..<options.rlmQueries {
-            let engines = round % 2 == 0 ? [(pooled, true), (throwaway, false)] : [(throwaway, false), (pooled, true)]
-            for (engine, isPooled) in engines {
-                let microseconds = try await timedQuery(
-                    engine,
-                    documents: ScriptedQuery.documents,
-                    question: ScriptedQuery.question,
-                    expecting: ScriptedQuery.expectedAnswer
-                )
-                guard round >= 0 else { continue }
-                if isPooled { pooledTimes.append(microseconds) } else { throwawayTimes.append(microseconds) }
-            }
-        }
+        let (pooledTimes, throwawayTimes) = try await alternatingRounds(
+            pooled: pooled,
+            throwaway: throwaway,
+            documents: ScriptedQuery.documents,
+            question: ScriptedQuery.question,
+            expecting: ScriptedQuery.expectedAnswer
+        )
         let slots = try await pool.pool.ledger.slots(pool: pool.pool.name)
         guard slots.count == 1, slots.first?.state == .idle else {
             throw BenchError("rlm: the pool's warm sandbox was replaced during the run")
