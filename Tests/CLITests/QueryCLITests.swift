@@ -4,35 +4,15 @@ import Testing
 
 /// `shesha-pool query` as a user runs it: a scripted model over real HTTP, real bubblewrap sandboxes.
 @Suite struct QueryCLITests {
-    /// A model reply that runs `code` in one ```repl block.
-    static func code(_ code: String) -> ScriptedReply {
-        .completion("```repl\n\(code)\n```")
-    }
-
-    /// Writes a document into the fixture's folder and returns its path.
-    func document(_ fixture: CLIFixture, _ name: String, _ text: String) throws -> String {
-        let url = fixture.folder.appending(path: name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path(percentEncoded: false)
-    }
-
-    /// The temporary folder a query's own sandbox goes in (others must be able to enter it: as root the
-    /// sandbox runs unprivileged).
-    func sandboxTemp(_ fixture: CLIFixture) throws -> String {
-        let folder = fixture.folder.appending(path: "tmp").path(percentEncoded: false)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     @Test("without a container pool, query answers in a sandbox of its own and stops it")
     func withoutPool() async throws {
         try await withSandboxFixture { fixture in
-            let temp = try sandboxTemp(fixture)
+            let temp = try fixture.sandboxTemp()
             defer { killSandboxes(under: temp) }
-            let doc = try document(fixture, "notes.txt", "The launch code is 7421.")
+            let doc = try fixture.document("notes.txt", "The launch code is 7421.")
             let server = try ScriptedLLMServer(replies: [
-                Self.code("print(context[0][:40])"),
-                Self.code("FINAL(context[0].split()[-1].rstrip('.'))"),
+                replyRunning("print(context[0][:40])"),
+                replyRunning("FINAL(context[0].split()[-1].rstrip('.'))"),
             ])
             defer { server.stop() }
             let result = try await fixture.cli(
@@ -59,9 +39,9 @@ import Testing
             )
             try #require(created.status == 0, "\(created)")
             let before = try sandboxRecord(fixture)
-            let doc = try document(fixture, "a.txt", "alpha beta gamma")
+            let doc = try fixture.document("a.txt", "alpha beta gamma")
             let traces = fixture.folder.appending(path: "traces").path(percentEncoded: false)
-            let server = try ScriptedLLMServer(replies: [Self.code("words = context[0].split()\nFINAL_VAR('words')")])
+            let server = try ScriptedLLMServer(replies: [replyRunning("words = context[0].split()\nFINAL_VAR('words')")])
             defer { server.stop() }
             let result = try await fixture.cli([
                 "query", "--doc", doc, "--model", "m", "--base-url", server.baseURL, "--trace", traces, "Which words?",
@@ -83,10 +63,10 @@ import Testing
     @Test("no final answer within --max-iterations exits 1 with a clear line")
     func noAnswer() async throws {
         try await withSandboxFixture { fixture in
-            let temp = try sandboxTemp(fixture)
+            let temp = try fixture.sandboxTemp()
             defer { killSandboxes(under: temp) }
-            let doc = try document(fixture, "a.txt", "text")
-            let server = try ScriptedLLMServer { _, _ in Self.code("print('still looking')") }
+            let doc = try fixture.document("a.txt", "text")
+            let server = try ScriptedLLMServer { _, _ in replyRunning("print('still looking')") }
             defer { server.stop() }
             let result = try await fixture.cli(
                 ["query", "--doc", doc, "--model", "m", "--base-url", server.baseURL, "--max-iterations", "2", "Q?"],
@@ -105,9 +85,9 @@ import Testing
     @Test("an LLM endpoint that keeps failing exits 1 naming the status", .timeLimit(.minutes(2)))
     func llmFailure() async throws {
         try await withSandboxFixture { fixture in
-            let temp = try sandboxTemp(fixture)
+            let temp = try fixture.sandboxTemp()
             defer { killSandboxes(under: temp) }
-            let doc = try document(fixture, "a.txt", "text")
+            let doc = try fixture.document("a.txt", "text")
             let server = try ScriptedLLMServer { _, _ in .status(503, body: "down for maintenance", retryAfter: "0") }
             defer { server.stop() }
             let result = try await fixture.cli(
@@ -135,7 +115,7 @@ import Testing
     func badInput(arguments: [String]) async throws {
         try await withSandboxFixture { fixture in
             try await fixture.initPool(["--max-size", "1", "--pool", "worktrees"])
-            let doc = try document(fixture, "doc.txt", "text")
+            let doc = try fixture.document("doc.txt", "text")
             let before = try await fixture.snapshot()
             let result = try await fixture.cli(
                 arguments.map { $0 == "DOC" ? doc : $0 },
@@ -151,7 +131,7 @@ import Testing
     @Test("no model from --model or SHESHA_LLM_MODEL is a usage error")
     func missingModel() async throws {
         try await withSandboxFixture { fixture in
-            let doc = try document(fixture, "doc.txt", "text")
+            let doc = try fixture.document("doc.txt", "text")
             let result = try await fixture.cli(["query", "--doc", doc, "Q?"], environment: ["SHESHA_LLM_MODEL": ""])
             #expect(result.status == 64, "\(result)")
             #expect(result.stderr.contains("--model"))

@@ -4,22 +4,6 @@ import Testing
 
 /// `shesha-pool query`'s batching, depth and limit flags, and `--show-trace`, as a user runs them.
 @Suite struct QueryLimitsCLITests {
-    static func code(_ code: String) -> ScriptedReply {
-        .completion("```repl\n\(code)\n```")
-    }
-
-    func write(_ fixture: CLIFixture, _ name: String, _ text: String) throws -> String {
-        let url = fixture.folder.appending(path: name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path(percentEncoded: false)
-    }
-
-    func sandboxTemp(_ fixture: CLIFixture) throws -> String {
-        let folder = fixture.folder.appending(path: "tmp").path(percentEncoded: false)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     @Test("a limit ends the query: exit 1, the limit and what was spent on stderr, the pool's sandbox back")
     func limitExitsOne() async throws {
         try await withSandboxFixture { fixture in
@@ -27,9 +11,9 @@ import Testing
                 try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--max-size", "1"]).status
                     == 0
             )
-            let doc = try write(fixture, "a.txt", "text")
-            let prices = try write(fixture, "prices.json", #"{"m": {"input": 1000, "output": 2000}}"#)
-            let server = try ScriptedLLMServer { _, _ in Self.code("print('more')") }
+            let doc = try fixture.document("a.txt", "text")
+            let prices = try fixture.document("prices.json", #"{"m": {"input": 1000, "output": 2000}}"#)
+            let server = try ScriptedLLMServer { _, _ in replyRunning("print('more')") }
             defer { server.stop() }
             let result = try await fixture.cli([
                 "query", "--doc", doc, "--model", "m", "--base-url", server.baseURL, "--prices", prices,
@@ -50,15 +34,15 @@ import Testing
     @Test("batched sub-calls and a child query through the command, with the trace drawn as a tree")
     func batchDepthAndShowTrace() async throws {
         try await withSandboxFixture { fixture in
-            let temp = try sandboxTemp(fixture)
+            let temp = try fixture.sandboxTemp()
             defer { killSandboxes(under: temp) }
-            let doc = try write(fixture, "a.txt", "alpha beta")
+            let doc = try fixture.document("a.txt", "alpha beta")
             let traces = fixture.folder.appending(path: "traces").path(percentEncoded: false)
             let server = try ScriptedLLMServer { request, _ in
                 let last = request.messages.last?.content ?? ""
                 if last.contains("<untrusted-content>") { return .completion("sub") }
-                if last.contains("\nCHILD?") { return Self.code("FINAL('child says ' + context[0])") }
-                return Self.code(
+                if last.contains("\nCHILD?") { return replyRunning("FINAL('child says ' + context[0])") }
+                return replyRunning(
                     """
                     subs = llm_query_batched([('Read.', w) for w in context[0].split()])
                     FINAL(' '.join(subs) + ', ' + rlm_query('CHILD?', 'hello'))
@@ -90,7 +74,7 @@ import Testing
     @Test("a trace file that is not one exits 65 naming the line")
     func malformedTrace() async throws {
         try await withSandboxFixture { fixture in
-            let bad = try write(fixture, "bad.jsonl", "not json\n")
+            let bad = try fixture.document("bad.jsonl", "not json\n")
             let result = try await fixture.cli(["query", "--show-trace", bad])
             #expect(result.status == 65, "\(result)")
             #expect(result.stdout.isEmpty)
@@ -113,10 +97,10 @@ import Testing
     func badFlags(flags: [String]) async throws {
         try await withSandboxFixture { fixture in
             try await fixture.initPool(["--max-size", "1"])
-            let doc = try write(fixture, "doc.txt", "text")
-            let prices = try write(fixture, "prices.json", #"{"m": {"input": 1, "output": 2}}"#)
-            let other = try write(fixture, "other.json", #"{"another": {"input": 1, "output": 2}}"#)
-            let badPrices = try write(fixture, "bad.json", #"{"m": {"input": "cheap"}}"#)
+            let doc = try fixture.document("doc.txt", "text")
+            let prices = try fixture.document("prices.json", #"{"m": {"input": 1, "output": 2}}"#)
+            let other = try fixture.document("other.json", #"{"another": {"input": 1, "output": 2}}"#)
+            let badPrices = try fixture.document("bad.json", #"{"m": {"input": "cheap"}}"#)
             let before = try await fixture.snapshot()
             let values = ["DOC": doc, "PRICES": prices, "OTHER": other, "BADPRICES": badPrices]
             let result = try await fixture.cli(

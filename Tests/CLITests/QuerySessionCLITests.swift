@@ -4,12 +4,6 @@ import Testing
 
 /// `query --session NAME` across processes, and `--end-session NAME`.
 @Suite struct QuerySessionCLITests {
-    func write(_ fixture: CLIFixture, _ name: String, _ text: String) throws -> String {
-        let url = fixture.folder.appending(path: name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path(percentEncoded: false)
-    }
-
     @Test("a session keeps its sandbox, variables and documents between commands until --end-session")
     func sessionAcrossCommands() async throws {
         try await withSandboxFixture { fixture in
@@ -17,8 +11,8 @@ import Testing
                 try await fixture.cli(["init", "container", "--dir", fixture.sandboxFolder, "--max-size", "1"]).status
                     == 0
             )
-            let first = try write(fixture, "first.txt", "alpha")
-            let second = try write(fixture, "second.txt", "beta")
+            let first = try fixture.document("first.txt", "alpha")
+            let second = try fixture.document("second.txt", "beta")
             let server = try ScriptedLLMServer(replies: [
                 .completion("```repl\nseen = context[0]\nFINAL('noted')\n```"),
                 .completion("```repl\nFINAL(seen + ' then ' + context[1])\n```"),
@@ -54,7 +48,7 @@ import Testing
     func badSessionFlags(arguments: [String]) async throws {
         try await withSandboxFixture { fixture in
             try await fixture.initPool(["--max-size", "1"])
-            let doc = try write(fixture, "doc.txt", "text")
+            let doc = try fixture.document("doc.txt", "text")
             let before = try await fixture.snapshot()
             let result = try await fixture.cli(arguments.map { $0 == "DOC" ? doc : $0 })
             #expect(result.status == 64, "\(result)")
