@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <malloc.h>
 
 // glibc 2.29+ has this, but declares it only under _GNU_SOURCE, which Swift's Glibc module does not set.
 extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);

@@ -15,12 +15,16 @@ public final class SQLiteLedger: Ledger {
     ///
     /// With `writeGate` (the default), writers line up on the database's `WriteGate`; turn it off only to
     /// measure SQLite's locking alone.
+    ///
+    /// Sets glibc's trim threshold for the whole process (`HeapTrimming.keepFreedMemory`).
     public init(
         path: String,
         busyPolicy: BusyPolicy = .default,
         writeGate: Bool = true,
         clock: any WallClock = SystemWallClock()
     ) throws {
+        // A cycle's transactions otherwise hand freed heap back to the kernel and fault it in again.
+        HeapTrimming.keepFreedMemory()
         let connection = try Connection(path: path, busyPolicy: busyPolicy)
         try Migrator(Self.embeddedMigrations()).migrate(connection)
         self.connection = LedgerConnection(connection, usesWriteGate: writeGate)
