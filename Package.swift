@@ -2,6 +2,16 @@
 
 import PackageDescription
 
+/// With SHESHA_POOL_STATIC_SQLITE=1 in the environment, executables link SQLite statically
+/// (libsqlite3-dev's libsqlite3.a): the dynamic loader then maps and binds one library fewer, about 0.5 ms
+/// of each command's 5.5. The fast builds (README's install line, scripts/bench.sh, scripts/demo.sh) set it;
+/// without it (tests, and packages that depend on this one, which may not use linker flags) SQLite is the
+/// shared library.
+let sqliteLinking: [LinkerSetting] =
+    Context.environment["SHESHA_POOL_STATIC_SQLITE"] == "1"
+    ? [.unsafeFlags(["-Xlinker", "-l:libsqlite3.a"])]
+    : [.linkedLibrary("sqlite3")]
+
 let package = Package(
     name: "shesha-pool",
     platforms: [.macOS(.v15)],
@@ -19,9 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
+        // The system's SQLite headers; SheshaSQLite links the library (see `sqliteLinking`).
         .systemLibrary(
             name: "CSQLite",
-            pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
         // Linux calls Swift cannot make directly (prctl is variadic).
@@ -30,7 +40,8 @@ let package = Package(
         .target(name: "SheshaSystem"),
         .target(
             name: "SheshaSQLite",
-            dependencies: ["CSQLite", "CLinux", "SheshaSystem"]
+            dependencies: ["CSQLite", "CLinux", "SheshaSystem"],
+            linkerSettings: sqliteLinking
         ),
         // Turns Migrations/*.sql into Swift source at build time, so the binary never reads the source tree.
         .executableTarget(name: "MigrationEmbedder"),

@@ -28,6 +28,8 @@ for tool in git python3; do
     command -v "$tool" >/dev/null || { echo "bench.sh: $tool is needed" >&2; exit 69; }
 done
 
+# The fast build README's install line gives: static Swift runtime and static SQLite (see Package.swift).
+export SHESHA_POOL_STATIC_SQLITE=1
 build=(swift build -c release --static-swift-stdlib --package-path "$root" --scratch-path "$scratch")
 echo "bench.sh: building pool-bench, shesha-pool and the start-up reference (release) in $scratch" >&2
 "${build[@]}" --product shesha-pool >&2

@@ -17,7 +17,9 @@ done
 
 bash scripts/install-deps.sh
 echo "building shesha-pool (release)..." >&2
-# A static Swift runtime halves start-up time (no dynamic symbol binding), which every call pays.
+# A static Swift runtime halves start-up time (no dynamic symbol binding), which every call pays; so does a
+# static SQLite, a little (see Package.swift).
+export SHESHA_POOL_STATIC_SQLITE=1
 swift build -c release --product shesha-pool --static-swift-stdlib >&2
 bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/shesha-pool"
 
