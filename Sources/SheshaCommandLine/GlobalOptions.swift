@@ -25,21 +25,19 @@ public struct GlobalOptions: ParsableArguments {
     )
     public var poolOption: String?
 
-    public var environment: [String: String] { ProcessInfo.processInfo.environment }
-
     /// Flag, then `SHESHA_POOL_DB`, then the XDG state folder.
     public var databasePath: String {
-        if let path = databaseOption ?? environment["SHESHA_POOL_DB"], !path.isEmpty {
+        if let path = databaseOption ?? environmentVariable("SHESHA_POOL_DB"), !path.isEmpty {
             return URL(filePath: path).standardizedFileURL.path(percentEncoded: false)
         }
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path(percentEncoded: false))
+        let state = environmentVariable("XDG_STATE_HOME").flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environmentVariable("HOME") ?? FileManager.default.homeDirectoryForCurrentUser.path(percentEncoded: false))
                 + "/.local/state"
         return state + "/shesha-pool/pool.db"
     }
 
     public var poolName: String {
-        if let name = poolOption ?? environment["SHESHA_POOL"], !name.isEmpty {
+        if let name = poolOption ?? environmentVariable("SHESHA_POOL"), !name.isEmpty {
             return name
         }
         return "default"
@@ -47,7 +45,7 @@ public struct GlobalOptions: ParsableArguments {
 
     public func validate() throws {
         // An empty name would otherwise fall back to 'default' without a word.
-        if let name = poolOption ?? environment["SHESHA_POOL"], name.isEmpty {
+        if let name = poolOption ?? environmentVariable("SHESHA_POOL"), name.isEmpty {
             throw ValidationError("the pool name is empty; pass --pool NAME or unset SHESHA_POOL")
         }
         do {
@@ -55,7 +53,7 @@ public struct GlobalOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
-        if let path = databaseOption ?? environment["SHESHA_POOL_DB"], path.isEmpty {
+        if let path = databaseOption ?? environmentVariable("SHESHA_POOL_DB"), path.isEmpty {
             throw ValidationError("the database path is empty; pass --db PATH or unset SHESHA_POOL_DB")
         }
         // Only looks at the path; SQLite would say no more than "unable to open database file".

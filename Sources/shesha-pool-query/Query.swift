@@ -4,6 +4,7 @@ import PoolCore
 import RLM
 import Sandbox
 import SheshaCommandLine
+import SheshaSystem
 
 /// `shesha-pool query`, a program of its own that `shesha-pool` hands the command to: its HTTP client
 /// (FoundationNetworking) links libcurl and some 30 libraries more, whose loading would double the start-up
@@ -317,7 +318,7 @@ struct Query: AsyncParsableCommand {
         guard try await ledger.poolNames().contains(global.poolName) else { return nil }
         let definition = try await ledger.pool(named: global.poolName)
         guard definition.kind == ContainerPool.kind else {
-            let named = global.poolOption != nil || global.environment["SHESHA_POOL"].map { !$0.isEmpty } == true
+            let named = global.poolOption != nil || environmentVariable("SHESHA_POOL").map { !$0.isEmpty } == true
             guard named else { return nil }
             throw PoolError.invalidArgument(
                 "pool '\(global.poolName)' holds \(definition.kind) slots, not sandboxes; pass the --pool of a "

@@ -21,10 +21,12 @@ extension SheshaPool {
         var json = false
 
         func run() async throws {
-            let pool = try await global.openPool()
-            let slots = try await pool.ledger.slots(pool: pool.name)
+            // The ledger alone: reading it needs no backend, whose config would cost a JSON decode.
+            let ledger = try global.openLedger()
+            let poolName = global.poolName
+            let slots = try await ledger.slots(pool: poolName)
             let leases = Dictionary(
-                try await pool.ledger.leases(pool: pool.name).map { ($0.slotID, $0) },
+                try await ledger.leases(pool: poolName).map { ($0.slotID, $0) },
                 uniquingKeysWith: { first, _ in first }
             )
             let now = Date()
@@ -33,7 +35,7 @@ extension SheshaPool {
                 return
             }
             guard !slots.isEmpty else {
-                Console.message("pool '\(pool.name)' has no slots; create some with `shesha-pool expand N`")
+                Console.message("pool '\(poolName)' has no slots; create some with `shesha-pool expand N`")
                 return
             }
             var rows = [["SLOT", "STATE", "HOLDER", "INDEX", "BRANCH", "AGE", "LAST USED", "USES", "PATH"]]
