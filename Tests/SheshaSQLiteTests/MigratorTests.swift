@@ -106,6 +106,24 @@ struct MigratorTests {
         }
     }
 
+    @Test("a current database switched out of WAL by another program is switched back at the next open")
+    func currentDatabaseBackToWAL() async throws {
+        try await withTestDatabase { db, file in
+            let migrator = try Migrator(Self.all)
+            #expect(try migrator.migrate(db) == 3)
+            try db.close()
+
+            let other = try Connection(path: file.path(), create: false)
+            #expect(try other.query("PRAGMA journal_mode = DELETE") { try $0.string(0) } == ["delete"])
+            try other.close()
+
+            let again = try Connection(path: file.path(), create: false)
+            defer { try? again.close() }
+            #expect(try migrator.migrate(again) == 0)
+            #expect(try again.query("PRAGMA journal_mode") { try $0.string(0) } == ["wal"])
+        }
+    }
+
     @Test("a later build applies only the migrations that are new to the database")
     func appliesOnlyNewMigrations() async throws {
         try await withTestDatabase { db, _ throws in
