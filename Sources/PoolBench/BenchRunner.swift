@@ -28,7 +28,7 @@ struct BenchRunner {
                 // On the tmpfs, so that start-up is measured, not the disk's small writes.
                 let tmpfs = try WorkFolder.make(in: options.tmpfsFolder, prefix: "pool-bench-startup")
                 defer { tmpfs.remove() }
-                report.startup = try StartupBench(options: options, folder: tmpfs).run()
+                report.startup = try await StartupBench(options: options, folder: tmpfs).run()
             case .sandbox: report.sandbox = try await SandboxBench(options: options, folder: folder).run()
             case .rlm: report.rlm = try await RLMBench(options: options, folder: folder).run()
             case .wait: report.wait = try await WaitBench(options: options, folder: folder).run()

@@ -87,7 +87,7 @@ struct WorktreeSite {
                     try TypicalChange.apply(to: path)
                     let releasing = MonotonicTime.nanoseconds()
                     record("releaseAfterChange", try cli.release(holder: "change"))
-                    try await waitUntilIdle(library.pool)
+                    try await BackgroundResets.waitForAll(library.pool.ledger, pool: library.pool.name)
                     record("idleAfterRelease", MonotonicTime.nanoseconds() - releasing)
                     try TypicalChange.verifyReset(of: path)
                 }
@@ -112,11 +112,11 @@ struct WorktreeSite {
                     }
                     record("together", nanoseconds)
                     try cli.releaseTogether(holders: holders)
-                    try await waitUntilIdle(library.pool)
+                    try await BackgroundResets.waitForAll(library.pool.ledger, pool: library.pool.name)
                 } else {
                     record("alone", try cli.acquire(holder: "alone").nanoseconds)
                     _ = try cli.release(holder: "alone")
-                    try await waitUntilIdle(library.pool)
+                    try await BackgroundResets.waitForAll(library.pool.ledger, pool: library.pool.name)
                 }
             }
             printError(
@@ -172,25 +172,6 @@ struct WorktreeSite {
     }
 
     /// The concurrent acquires must each find a ready slot, or they would measure creation.
-    /// Returns once no slot is dirty or being reset: `release` resets in the background, and the next
-    /// workload must find the pool as it would after a pause. Woken by the reset's commit.
-    private func waitUntilIdle(_ pool: Pool) async throws {
-        let deadline = ContinuousClock.now + .seconds(600)
-        while true {
-            let mark = pool.ledger.changeMark()
-            let slots = try await pool.ledger.slots(pool: pool.name)
-            if !slots.contains(where: { $0.state == .dirty || $0.state == .resetting }) { return }
-            guard ContinuousClock.now < deadline else {
-                throw BenchError("a released slot was not idle again within 10 minutes: \(slots)")
-            }
-            if let mark {
-                _ = try await pool.ledger.waitForChange(after: mark, timeout: .seconds(1))
-            } else {
-                try await Task.sleep(for: .milliseconds(1))
-            }
-        }
-    }
-
     private func checkAllIdle(_ pool: Pool, count: Int) async throws {
         let idle = try await pool.ledger.slots(pool: pool.name).filter { $0.state == .idle }.count
         guard idle == count else {
