@@ -32,6 +32,11 @@ static inline int clinux_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
 }
 
+// The calling thread's id (glibc declares gettid only under _GNU_SOURCE); the process id on its first thread.
+static inline pid_t clinux_gettid(void) {
+    return (pid_t)syscall(SYS_gettid);
+}
+
 // A descriptor that becomes readable when the process `pid` exits (Linux 5.3+, glibc 2.36+), so one
 // poll() can wait for a child's output and its end together.
 static inline int clinux_pidfd_open(pid_t pid) {

@@ -30,7 +30,9 @@ extension AsyncParsableCommand {
             exit(withError: error)
         }
         do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
+            if var sheshaCommand = command as? any SheshaCommand {
+                try await sheshaCommand.perform()
+            } else if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()

@@ -10,7 +10,7 @@ import SheshaSystem
 /// (FoundationNetworking) links libcurl and some 30 libraries more, whose loading would double the start-up
 /// time of every other command.
 @main
-struct Query: AsyncParsableCommand {
+struct Query: SheshaCommand {
     static let configuration = CommandConfiguration(
         commandName: "shesha-pool query",
         abstract: "Answer a question about documents: a language model writes code that reads them in a sandbox.",
@@ -175,7 +175,7 @@ struct Query: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func perform() async throws {
         if let shownTrace {
             do {
                 Console.output(TraceTree.render(try TraceTree.read(contentsOfFile: shownTrace)))

@@ -4,7 +4,7 @@ import Foundation
 import PoolCore
 
 extension SheshaPool {
-    struct Acquire: AsyncParsableCommand {
+    struct Acquire: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "acquire",
             abstract: "Lease a clean slot and print its path.",
@@ -51,7 +51,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let owner = try resolveOwner(ownerPid)
             let pool = try await global.openPool()
             let lease = try await pool.acquire(

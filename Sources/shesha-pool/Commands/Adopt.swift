@@ -4,7 +4,7 @@ import PoolCore
 import Worktrees
 
 extension SheshaPool {
-    struct Adopt: AsyncParsableCommand {
+    struct Adopt: SheshaCommand {
         static let configuration = CommandConfiguration(
             abstract: "Take existing worktrees of the pool's repository into the pool as idle slots.",
             discussion: """
@@ -29,7 +29,7 @@ extension SheshaPool {
         @Flag(help: "Print the new slots as JSON.")
         var json = false
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await WorktreePool(ledger: try global.openLedger(), name: global.poolName)
             let slots = try await pool.adopt(paths, reset: reset)
             Console.message("adopted \(slots.count) worktree\(slots.count == 1 ? "" : "s") into pool '\(global.poolName)'")

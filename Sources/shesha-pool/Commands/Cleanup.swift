@@ -3,7 +3,7 @@ import SheshaCommandLine
 import PoolCore
 
 extension SheshaPool {
-    struct Cleanup: AsyncParsableCommand {
+    struct Cleanup: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "cleanup",
             abstract: "Reclaim dead leases, retire old or broken slots, and remove stray resources.",
@@ -28,7 +28,7 @@ extension SheshaPool {
         @Flag(help: "Print the details as JSON.")
         var json = false
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             let report = try await pool.cleanup(
                 Pool.CleanupOptions(maxAge: maxAge?.duration, idleFor: idleFor?.duration, dryRun: dryRun)

@@ -3,7 +3,7 @@ import SheshaCommandLine
 import PoolCore
 
 extension SheshaPool {
-    struct Doctor: AsyncParsableCommand {
+    struct Doctor: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "doctor",
             abstract: "Report drift between the database, the disk and git; --fix repairs what is safe.",
@@ -21,7 +21,7 @@ extension SheshaPool {
         @Flag(help: "Print the findings as JSON.")
         var json = false
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             let findings = try await pool.doctor(fix: fix)
             if json {

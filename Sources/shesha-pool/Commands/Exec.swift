@@ -7,7 +7,7 @@ import SheshaSystem
 import Glibc
 
 extension SheshaPool {
-    struct Exec: AsyncParsableCommand {
+    struct Exec: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "exec",
             abstract: "Run Python in the sandbox a holder has leased.",
@@ -57,7 +57,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let source = try readCode()
             let pool = try await global.openContainerPool()
             let lease = try await self.lease.ownedLease(in: pool.pool)

@@ -3,7 +3,7 @@ import SheshaCommandLine
 import PoolCore
 
 extension SheshaPool {
-    struct Expand: AsyncParsableCommand {
+    struct Expand: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "expand",
             abstract: "Create N more idle slots, in parallel.",
@@ -27,7 +27,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             let report = try await pool.expand(
                 by: count, parallelism: parallel, progress: Console.progress("creating slots")

@@ -18,7 +18,7 @@ extension SheshaPool {
         )
     }
 
-    struct InitWorktree: AsyncParsableCommand {
+    struct InitWorktree: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "worktree",
             abstract: "Create a pool of git worktrees of one repository.",
@@ -93,7 +93,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let existingLedger = try await PoolCreation.existingLedger(global)
             let slotFolder = PoolCreation.slotFolder(global, dir: dir)
             // Everything about the repository is checked before the database is created.

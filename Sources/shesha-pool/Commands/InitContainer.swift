@@ -8,7 +8,7 @@ import CLinux
 extension IsolationKind: ExpressibleByArgument {}
 
 extension SheshaPool {
-    struct InitContainer: AsyncParsableCommand {
+    struct InitContainer: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "container",
             abstract: "Create a pool of warm Python sandboxes.",
@@ -82,7 +82,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let existingLedger = try await PoolCreation.existingLedger(global)
             let config = ContainerConfig(
                 backend: backend, image: image, python: python,

@@ -3,7 +3,7 @@ import SheshaCommandLine
 import PoolCore
 
 extension SheshaPool {
-    struct Path: AsyncParsableCommand {
+    struct Path: SheshaCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the path of a holder's slot.",
             discussion: """
@@ -25,7 +25,7 @@ extension SheshaPool {
             try validateHolder(holder)
         }
 
-        func run() async throws {
+        func perform() async throws {
             let ledger = try global.openLedger()
             guard let lease = try await ledger.lease(pool: global.poolName, holder: holder) else {
                 throw PoolError.noLease(pool: global.poolName, holder: holder)

@@ -4,7 +4,7 @@ import PoolCore
 import Worktrees
 
 extension SheshaPool {
-    struct Refresh: AsyncParsableCommand {
+    struct Refresh: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "refresh",
             abstract: "Move idle slots to the base ref's current commit.",
@@ -19,7 +19,7 @@ extension SheshaPool {
         @Flag(help: "Run `git fetch --all` in the repository first.")
         var fetch = false
 
-        func run() async throws {
+        func perform() async throws {
             let ledger = try global.openLedger()
             let pool = try await WorktreePool(ledger: ledger, name: global.poolName)
             let result = try await pool.refresh(fetch: fetch)

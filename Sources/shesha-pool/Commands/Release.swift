@@ -4,7 +4,7 @@ import Foundation
 import PoolCore
 
 extension SheshaPool {
-    struct Release: AsyncParsableCommand {
+    struct Release: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "release",
             abstract: "End a lease; the slot is reset in the background and returned to the pool.",
@@ -26,7 +26,7 @@ extension SheshaPool {
         @Flag(help: "Reset the slot before returning, instead of in the background.")
         var waitReset = false
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             let token = try await lease.ownedLease(in: pool).token
             let slot = try await pool.release(token: token, waitForReset: waitReset)

@@ -5,7 +5,7 @@ import PoolCore
 extension SheshaPool {
     /// The background resetter that `release` and `run` start in a session of their own (see
     /// `ReleaseReset.detachedProcess`). Safe to run by hand: it only claims a slot that is dirty.
-    struct ResetSlot: AsyncParsableCommand {
+    struct ResetSlot: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: Pool.resetCommand,
             abstract: "Reset one dirty slot (started by release and run).",
@@ -17,7 +17,7 @@ extension SheshaPool {
         @Argument(help: ArgumentHelp("The slot's id in the database.", valueName: "slot-id"))
         var slotID: Int64
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             try await pool.resetDirtySlot(id: slotID)
         }

@@ -4,7 +4,7 @@ import PoolCore
 import Sandbox
 
 extension SheshaPool {
-    struct Run: AsyncParsableCommand {
+    struct Run: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Acquire a slot, run a command inside it, release it.",
@@ -63,7 +63,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             // A command run in a sandbox's slot folder would run on the host, outside the sandbox.
             if pool.backend is ContainerBackend {

@@ -3,7 +3,7 @@ import SheshaCommandLine
 import PoolCore
 
 extension SheshaPool {
-    struct Shrink: AsyncParsableCommand {
+    struct Shrink: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "shrink",
             abstract: "Remove up to N idle slots, least recently used first.",
@@ -21,7 +21,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             let report = try await pool.shrink(by: count, progress: Console.progress("removing slots"))
             Console.message("removed \(report.removed.count) idle slots" + (report.removed.count < count ? " (no more idle ones)" : ""))

@@ -5,7 +5,7 @@ import Glibc
 import PoolCore
 
 extension SheshaPool {
-    struct Stats: AsyncParsableCommand {
+    struct Stats: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "stats",
             abstract: "Counts per state, acquires, warm hits, wait and hold times.",
@@ -33,7 +33,7 @@ extension SheshaPool {
             }
         }
 
-        func run() async throws {
+        func perform() async throws {
             let pool = try await global.openPool()
             let stats = try await pool.statistics(window: window?.duration)
             if json {

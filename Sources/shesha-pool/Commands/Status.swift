@@ -5,7 +5,7 @@ import Glibc
 import PoolCore
 
 extension SheshaPool {
-    struct Status: AsyncParsableCommand {
+    struct Status: SheshaCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
             abstract: "Show the pool's slots and who holds them.",
@@ -20,7 +20,7 @@ extension SheshaPool {
         @Flag(help: "Print the slots as JSON.")
         var json = false
 
-        func run() async throws {
+        func perform() async throws {
             // The ledger alone: reading it needs no backend, whose config would cost a JSON decode.
             let ledger = try global.openLedger()
             let poolName = global.poolName

@@ -4,7 +4,7 @@ import FoundationEssentials
 import PoolCore
 
 extension SheshaPool {
-    struct Which: AsyncParsableCommand {
+    struct Which: SheshaCommand {
         static let configuration = CommandConfiguration(
             abstract: "Tell which slot a folder is in.",
             discussion: """
@@ -23,7 +23,7 @@ extension SheshaPool {
         @Flag(help: "Print as JSON.")
         var json = false
 
-        func run() async throws {
+        func perform() async throws {
             let ledger = try global.openLedger()
             let path = self.path ?? FileManager.default.currentDirectoryPath
             guard let location = try await ledger.slot(containing: path) else {
