@@ -37,7 +37,7 @@ public struct GitBackend: ResourceBackend {
     /// same moment in the same repository (a parallel expand, a removal, or another process), which git
     /// 2.39 does not guard against: it dies reading another worktree's half-written `commondir`, or a
     /// concurrent `worktree prune` deletes its own half-made `.git/worktrees/<name>` before it writes
-    /// `locked` there. Either way it fails before making the slot's folder.
+    /// `locked` or `gitdir` there. Either way it fails, and git removes the slot's folder if it made it.
     private func addWorktree(at path: String, commit: String, in repository: String, git: Git) async throws {
         let arguments = ["worktree", "add", "--detach", "--quiet", path, commit]
         for attempt in 1... {
@@ -49,7 +49,7 @@ public struct GitBackend: ResourceBackend {
                 try await git.run(["worktree", "prune"], in: repository)
                 continue
             }
-            let collided = (result.stderr.contains("/commondir") || result.stderr.contains("/locked'"))
+            let collided = ["/commondir", "/locked'", "/gitdir'"].contains { result.stderr.contains($0) }
                 && !FileManager.default.fileExists(atPath: path)
             guard collided, attempt < 8 else {
                 throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
