@@ -56,11 +56,15 @@ public enum CommandRunner {
         )
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
+                let supervise: @Sendable () -> SupervisedChild.Outcome = {
+                    child.supervise(timeout: timeout, grace: terminationGrace, outputLimit: outputLimit)
+                }
                 // poll() and waitpid() block: a thread of its own keeps them off the cooperative pool.
-                startDetachedThread {
-                    continuation.resume(
-                        returning: child.supervise(timeout: timeout, grace: terminationGrace, outputLimit: outputLimit)
-                    )
+                do {
+                    try startDetachedThread { continuation.resume(returning: supervise()) }
+                } catch {
+                    // No thread to spare: supervise here, holding this thread at most for the time limit.
+                    continuation.resume(returning: supervise())
                 }
             }
         } onCancel: {

@@ -23,9 +23,9 @@ enum DetachedProcess {
         let code = posix_spawn(&pid, arguments[0], &actions, &attributes.raw, &argv, environ)
         guard code == 0 else { throw SystemError(call: "posix_spawn", path: arguments[0], code: code) }
         // A starter that lives on reaps it, so no zombie is left per reset (a process that exits first
-        // leaves that to init).
+        // leaves that to init, as does one that cannot make the reaping thread).
         let child = pid
-        startDetachedThread {
+        try? startDetachedThread {
             var status: Int32 = 0
             while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         }

@@ -3,8 +3,9 @@ import Glibc
 /// Runs `body` on a new thread of its own that nobody joins: for blocking waits (poll, waitpid) that must
 /// stay off Swift's cooperative threads. A POSIX thread rather than Foundation's `Thread`, which would link
 /// all of Foundation and its internationalisation data into every command and slow each one's start-up.
-/// Traps, as `Thread.start()` does, if the system cannot make one more thread.
-public func startDetachedThread(stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void) {
+/// Throws a `SystemError` naming `pthread_create` if the system cannot make one more thread (a limit on
+/// processes or memory), so that each caller can fall back or report it rather than crash.
+public func startDetachedThread(stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void) throws {
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)
     defer { pthread_attr_destroy(&attributes) }
@@ -20,7 +21,7 @@ public func startDetachedThread(stackSize: Int? = nil, _ body: @escaping @Sendab
     }, box)
     guard result == 0 else {
         Unmanaged<ThreadBody>.fromOpaque(box).release()
-        fatalError("cannot start a thread: \(SystemError(call: "pthread_create", code: result))")
+        throw SystemError(call: "pthread_create", code: result)
     }
 }
 

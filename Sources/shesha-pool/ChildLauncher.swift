@@ -50,16 +50,20 @@ enum ChildLauncher {
         environment: [String: String]
     ) async throws -> RunningCommand {
         try await withCheckedThrowingContinuation { continuation in
-            startDetachedThread {
-                let child: RunningCommand
-                do {
-                    child = try spawn(command, in: folder, environment: environment)
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
+            do {
+                try startDetachedThread {
+                    let child: RunningCommand
+                    do {
+                        child = try spawn(command, in: folder, environment: environment)
+                    } catch {
+                        continuation.resume(throwing: error)
+                        return
+                    }
+                    continuation.resume(returning: child)
+                    child.waitUntilEnded()
                 }
-                continuation.resume(returning: child)
-                child.waitUntilEnded()
+            } catch {
+                continuation.resume(throwing: error)
             }
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import PoolTesting
 import SheshaSystem
+import Synchronization
 import Testing
 
 /// The helpers that stand in for Foundation's `Thread`, `FileHandle`, `NSString` paths and
@@ -47,7 +48,7 @@ struct FoundationFreeHelpersTests {
         let sent = (0..<200_000).map { UInt8(truncatingIfNeeded: $0) }
         let writer = ends[1]
         // A writer of its own: the pipe holds less than what is sent.
-        startDetachedThread {
+        try startDetachedThread {
             sent.withUnsafeBytes { bytes in
                 var offset = 0
                 while offset < bytes.count {
@@ -59,6 +60,16 @@ struct FoundationFreeHelpersTests {
             close(writer)
         }
         #expect(try readToEnd(fileDescriptor: ends[0]) == sent)
+    }
+
+    @Test("a thread the system cannot make is a SystemError naming pthread_create, and its body never runs")
+    func threadThatCannotStart() throws {
+        let ran = Mutex(false)
+        // A stack larger than the address space: pthread_create cannot map it.
+        #expect(throws: SystemError(call: "pthread_create", code: EAGAIN)) {
+            try startDetachedThread(stackSize: Int.max / 2) { ran.withLock { $0 = true } }
+        }
+        #expect(ran.withLock { $0 } == false)
     }
 
     @Test("readToEnd names the call and path that failed")

@@ -52,8 +52,9 @@ enum DetachedProcess {
             throw SandboxStartFailed(message: "cannot start the sandbox: \(cause)")
         }
         let child = pid
-        // Without a reaper, a sandbox that ends while this process runs stays a zombie, and its pid looks taken.
-        startDetachedThread(stackSize: 64 * 1024) {
+        // Without a reaper, a sandbox that ends while this process runs stays a zombie, and its pid looks taken;
+        // if no thread can be made for it, that is the lesser harm than failing a sandbox that runs.
+        try? startDetachedThread(stackSize: 64 * 1024) {
             var status: Int32 = 0
             while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         }
