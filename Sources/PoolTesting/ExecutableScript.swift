@@ -9,6 +9,12 @@ import Foundation
 public func writeExecutableScript(_ text: String, to path: String) throws {
     let source = path + ".source"
     try Data(text.utf8).write(to: URL(filePath: source))
+    try installExecutable(copying: source, to: path)
+}
+
+/// Copies the executable at `source` to `path`, for a test to run it from elsewhere, in a process of its own
+/// for the reason `writeExecutableScript` gives.
+public func installExecutable(copying source: String, to path: String) throws {
     guard try runToCompletion("/usr/bin/install", ["-m", "0755", source, path]).status == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
     }

@@ -9,7 +9,7 @@ struct QueryHandOverTests {
     func missingHelper() async throws {
         try await withTemporaryFolder { folder in
             let alone = folder.appending(path: "shesha-pool").path(percentEncoded: false)
-            try FileManager.default.copyItem(atPath: try builtExecutable(named: "shesha-pool").path, toPath: alone)
+            try installExecutable(copying: try builtExecutable(named: "shesha-pool").path, to: alone)
             let child = try ChildProcess(executable: URL(filePath: alone), arguments: ["query", "--doc", "x", "q"], outputFolder: folder)
             let status = try await child.waitForExit()
             #expect(status == 69)
