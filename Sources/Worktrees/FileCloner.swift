@@ -18,8 +18,35 @@ public enum CopyMethod: String, Sendable, Hashable, Codable, CaseIterable {
 /// system has them, then `copy_file_range`, then a plain copy: each is tried only where the one before is
 /// not supported, and every other failure is an error that names the path.
 enum FileCloner {
-    /// Copies `source` (whose `lstat` is `status`) to `destination`, replacing what is there.
-    static func copy(from source: String, to destination: String, status: stat) throws(SystemError) -> CopyMethod {
+    /// Thrown when `shouldStop` said so between two chunks of a copy; the partial copy is removed.
+    struct Stopped: Error {}
+
+    /// Bytes copied between two looks at `shouldStop` (a reflink is one step, however large the file).
+    static let chunkSize = 1 << 24
+
+    /// Copies `source` (whose `lstat` is `status`) to `destination`, replacing what is there. `shouldStop`
+    /// is asked before the bytes and between chunks of them; a copy it stops is removed and throws
+    /// `Stopped`. Every other failure is a `SystemError`.
+    static func copy(
+        from source: String,
+        to destination: String,
+        status: stat,
+        shouldStop: () -> Bool = { false }
+    ) throws -> CopyMethod {
+        do {
+            return try copyReplacing(from: source, to: destination, status: status, shouldStop: shouldStop)
+        } catch let stopped as Stopped {
+            _ = unlink(destination)
+            throw stopped
+        }
+    }
+
+    private static func copyReplacing(
+        from source: String,
+        to destination: String,
+        status: stat,
+        shouldStop: () -> Bool
+    ) throws -> CopyMethod {
         try removeIfPresent(destination)
         if status.st_mode & S_IFMT == S_IFLNK {
             try copySymlink(from: source, to: destination, status: status)
@@ -32,7 +59,10 @@ enum FileCloner {
             open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
         }
         defer { close(output) }
-        let method = try copyBytes(from: input, source: source, to: output, destination: destination)
+        let method = try copyBytes(
+            from: input, source: source, size: Int(status.st_size), to: output, destination: destination,
+            shouldStop: shouldStop
+        )
         _ = try retryingInterruptions("fchmod", path: destination) { fchmod(output, status.st_mode & 0o7777) }
         var times = [status.st_atim, status.st_mtim]
         _ = try retryingInterruptions("futimens", path: destination) { futimens(output, &times) }
@@ -45,9 +75,12 @@ enum FileCloner {
     private static func copyBytes(
         from input: Int32,
         source: String,
+        size: Int,
         to output: Int32,
-        destination: String
-    ) throws(SystemError) -> CopyMethod {
+        destination: String,
+        shouldStop: () -> Bool
+    ) throws -> CopyMethod {
+        if shouldStop() { throw Stopped() }
         if clinux_clone_file(output, input) == 0 {
             return .reflink
         }
@@ -56,7 +89,8 @@ enum FileCloner {
         }
         var copied = 0
         while true {
-            let count = clinux_copy_file_range(input, output, 1 << 30)
+            if copied > 0, copied < size, shouldStop() { throw Stopped() }
+            let count = clinux_copy_file_range(input, output, chunkSize)
             if count > 0 {
                 copied += count
                 continue
@@ -72,7 +106,7 @@ enum FileCloner {
             }
             break
         }
-        try plainCopy(from: input, source: source, to: output, destination: destination)
+        try plainCopy(from: input, source: source, to: output, destination: destination, shouldStop: shouldStop)
         return .plainCopy
     }
 
@@ -80,12 +114,18 @@ enum FileCloner {
         from input: Int32,
         source: String,
         to output: Int32,
-        destination: String
-    ) throws(SystemError) {
+        destination: String,
+        shouldStop: () -> Bool
+    ) throws {
         let size = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
+        var sinceLook = 0
         while true {
+            if sinceLook >= chunkSize {
+                if shouldStop() { throw Stopped() }
+                sinceLook = 0
+            }
             let count = try retryingInterruptions("read", path: source) { read(input, buffer, size) }
             if count == 0 { return }
             var written = 0
@@ -94,6 +134,7 @@ enum FileCloner {
                     write(output, buffer + written, count - written)
                 }
             }
+            sinceLook += count
         }
     }
 

@@ -39,7 +39,7 @@ extension GitBackend {
         if !wasLocked, let status,
             try await isFresh(slot, status: status, gitFolder: gitFolder, settings: settings, git: git)
         {
-            try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
+            try await IgnoredFileCopy(settings: settings, git: git).bringUpToDate(slot: slot.path)
             return .leftAlone
         }
 
@@ -66,7 +66,7 @@ extension GitBackend {
             try await git.run(["clean", "-ffdq"] + (settings.cleanIgnored ? ["-x"] : []), in: slot.path)
         }
         try await WorktreeSubmodules.restore(in: slot.path, git: git, cleanIgnored: settings.cleanIgnored)
-        try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
+        try await IgnoredFileCopy(settings: settings, git: git).bringUpToDate(slot: slot.path)
         if let previous, previous != settings.baseCommit, !settings.lockfiles.isEmpty {
             let changed = try await git.run(
                 ["diff", "--name-only", previous, settings.baseCommit, "--"] + settings.lockfiles,

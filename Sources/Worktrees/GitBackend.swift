@@ -29,7 +29,7 @@ public struct GitBackend: ResourceBackend {
         // A folder and a git registration exist that only a `creating` row accounts for, and setup has
         // not run: a crash here must not leave the worktree behind, nor let it pass for a ready slot.
         CrashPoint.reached(.midCreate)
-        try await ignoredFileCopy(settings, git: git).bringUpToDate(slot: slot.path)
+        try await IgnoredFileCopy(settings: settings, git: git).bringUpToDate(slot: slot.path)
         try await runSetup(settings, slot: slot)
     }
 

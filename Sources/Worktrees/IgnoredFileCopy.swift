@@ -1,7 +1,7 @@
 public import FoundationEssentials
 import CLinux
 import Glibc
-import PoolCore
+public import PoolCore
 import SheshaSystem
 
 /// Brings the ignored files a slot needs (`.env`, local settings, warm caches such as `node_modules/` or
@@ -20,17 +20,35 @@ public struct IgnoredFileCopy: Sendable {
     /// The main working tree the files come from.
     let repository: String
     let patterns: [String]
+    /// How long copying the files may take, all of them together (git's commands have their own limit).
+    let limit: Duration
+    /// Whether the copy is past its deadline; asked before each file and between chunks of a large one.
+    let isPastDeadline: @Sendable (ContinuousClock.Instant) -> Bool
 
-    init(git: Git, repository: String, patterns: [String]) {
+    init(
+        git: Git,
+        repository: String,
+        patterns: [String],
+        limit: Duration,
+        isPastDeadline: @escaping @Sendable (ContinuousClock.Instant) -> Bool = { ContinuousClock.now >= $0 }
+    ) {
         self.git = git
         self.repository = repository
         self.patterns = patterns
+        self.limit = limit
+        self.isPastDeadline = isPastDeadline
     }
 
-    /// The copy a pool with these settings makes, for use outside a pool (benchmarks, tools). Throws
-    /// `gitMissing` without git.
+    /// A pool's copy for a slot's work: its git commands (`git`), and the copying itself, are each bounded
+    /// by the pool's git timeout, as `WorktreeConfig.workTimeouts` counts them.
+    init(settings: WorktreeConfig, git: Git) {
+        self.init(git: git, repository: settings.repository, patterns: settings.copyPatterns, limit: settings.gitTimeout)
+    }
+
+    /// The copy a pool with these settings makes, for use outside a pool (benchmarks, tools), allowed the
+    /// default git timeout. Throws `gitMissing` without git.
     public init(repository: String, patterns: [String]) throws {
-        self.init(git: try Git(), repository: repository, patterns: patterns)
+        self.init(git: try Git(), repository: repository, patterns: patterns, limit: WorktreeConfig.defaultGitTimeout)
     }
 
     /// Whether any pattern applies: the pool's own, or a `.worktreeinclude` at the repository's root.
@@ -95,9 +113,28 @@ public struct IgnoredFileCopy: Sendable {
         if record.entries != loaded {
             try record.save()
         }
-        for (file, source) in toCopy {
+        let deadline = ContinuousClock.now + limit
+        let isPastDeadline = self.isPastDeadline
+        for (number, (file, source)) in toCopy.enumerated() {
+            let stopped = IgnoredFileCopyError.timedOut(
+                slot: slot, limit: limit, copied: number, of: toCopy.count, stoppedAt: file
+            )
+            // What was copied so far is recorded, so the next update does not copy it again.
+            guard !isPastDeadline(deadline) else {
+                try record.save()
+                throw stopped
+            }
             try makeParents(of: file, in: slot)
-            let method = try FileCloner.copy(from: repository + "/" + file, to: slot + "/" + file, status: source)
+            let method: CopyMethod
+            do {
+                method = try FileCloner.copy(
+                    from: repository + "/" + file, to: slot + "/" + file, status: source,
+                    shouldStop: { isPastDeadline(deadline) }
+                )
+            } catch is FileCloner.Stopped {
+                try record.save()
+                throw stopped
+            }
             report.count(method, bytes: method == .symlink ? 0 : Int64(source.st_size))
             record.entries[file] = Fingerprint(source)
         }
@@ -157,11 +194,17 @@ public struct CopyReport: Sendable, Hashable, Codable {
 public enum IgnoredFileCopyError: Error, Sendable, Hashable, CustomStringConvertible, LocalizedError {
     /// Something other than a folder stands where a copied file's folder goes.
     case notAFolder(String)
+    /// The copy took longer than its limit and was stopped before `stoppedAt`, which is not in the slot.
+    case timedOut(slot: String, limit: Duration, copied: Int, of: Int, stoppedAt: String)
 
     public var description: String {
         switch self {
         case .notAFolder(let path):
             return "\(path) is not a folder, so the ignored files under it cannot be copied there; remove it"
+        case .timedOut(let slot, let limit, let copied, let total, let file):
+            return "copying ignored files into \(slot) did not finish within \(CommandTimedOut.format(limit)) "
+                + "(the pool's git timeout) and was stopped at \(file), after \(copied) of \(total) files; "
+                + "copy less with --copy and .worktreeinclude, or raise the limit with `init worktree --git-timeout`"
         }
     }
 
@@ -232,9 +275,4 @@ struct CopyRecord {
     }
 }
 
-extension GitBackend {
-    /// The pool's ignored-file copy for a slot's work, bounded by the pool's git timeout.
-    func ignoredFileCopy(_ settings: WorktreeConfig, git: Git) -> IgnoredFileCopy {
-        IgnoredFileCopy(git: git, repository: settings.repository, patterns: settings.copyPatterns)
-    }
-}
+extension IgnoredFileCopyError: KeepsFailedSlot {}

@@ -90,8 +90,7 @@ extension WorktreePool {
             } else {
                 try await git.run(["checkout", "--detach", "--quiet", settings.baseCommit], in: slot.path)
             }
-            try await IgnoredFileCopy(git: git, repository: settings.repository, patterns: settings.copyPatterns)
-                .bringUpToDate(slot: slot.path, keepingExisting: true)
+            try await IgnoredFileCopy(settings: settings, git: git).bringUpToDate(slot: slot.path, keepingExisting: true)
         } catch {
             // Back where the user had it (its checkout may have moved to the base, its branch is intact).
             _ = try? await git.runAllowingFailure(["worktree", "move", slot.path, path], in: settings.repository)

@@ -57,7 +57,12 @@ extension SheshaPool {
         )
         var setupTimeout = HumanDuration(argument: "30m")!
 
-        @Option(help: ArgumentHelp("How long one git command of the pool may run before it is stopped.", valueName: "duration"))
+        @Option(
+            help: ArgumentHelp(
+                "How long one git command of the pool may run before it is stopped; also the limit for copying a slot's --copy files.",
+                valueName: "duration"
+            )
+        )
         var gitTimeout = HumanDuration(argument: "10m")!
 
         @Option(help: ArgumentHelp("A file whose change reruns setup on refresh (repeatable).", valueName: "file"))
