@@ -33,7 +33,7 @@ public enum ExitCodes {
             switch error {
             case .refused: return usage
             case .full: return temporaryFailure
-            case .moveFailed: return failure
+            case .moveFailed, .stopped: return failure
             }
         case is MigrationError:
             return dataError

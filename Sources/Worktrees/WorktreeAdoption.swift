@@ -56,8 +56,25 @@ extension WorktreePool {
             )
         }
         var adopted: [Slot] = []
-        for (path, slot) in zip(candidates, reserved) {
-            adopted.append(try await adopt(path, as: slot, settings: settings, reset: reset, git: git))
+        for (index, (path, slot)) in zip(candidates, reserved).enumerated() {
+            do {
+                adopted.append(try await adopt(path, as: slot, settings: settings, reset: reset, git: git))
+            } catch {
+                // The worktrees adopted so far stay slots; those not tried yet stay where they are, and their
+                // reserved names go back.
+                let untried = Array(paths[(index + 1)...])
+                for unused in reserved[(index + 1)...] {
+                    try await pool.ledger.failCreate(
+                        unused, worker: worker, error: "adoption stopped: \(path) failed", cleanedUp: true
+                    )
+                }
+                guard !adopted.isEmpty || !untried.isEmpty else { throw error }
+                throw AdoptionError.stopped(
+                    adopted: zip(paths, adopted).map { AdoptionError.Adopted(from: $0, slot: $1.name, path: $1.path) },
+                    failure: "\(error)",
+                    untried: untried
+                )
+            }
         }
         return adopted
     }
@@ -192,6 +209,16 @@ public enum AdoptionError: Error, Sendable, Hashable, CustomStringConvertible, L
     case full(pool: String, size: Int, maxSize: Int, adopting: Int)
     /// The worktree could not be moved into the pool or brought to the base; it was put back.
     case moveFailed(path: String, reason: String)
+    /// Of several worktrees, one could not be adopted (`failure`, a `moveFailed`): those before it were
+    /// adopted and stay slots, those after it were not tried and stay where they were.
+    case stopped(adopted: [Adopted], failure: String, untried: [String])
+
+    /// A worktree adopted before another failed.
+    public struct Adopted: Sendable, Hashable {
+        public var from: String
+        public var slot: String
+        public var path: String
+    }
 
     public var description: String {
         switch self {
@@ -202,6 +229,18 @@ public enum AdoptionError: Error, Sendable, Hashable, CustomStringConvertible, L
                 + "\(maxSize) slots; remove idle ones (shrink, cleanup) or adopt fewer"
         case .moveFailed(let path, let reason):
             return "could not adopt \(path), which was left where it was: \(reason)"
+        case .stopped(let adopted, let failure, let untried):
+            var parts = [failure]
+            if !adopted.isEmpty {
+                parts.append(
+                    "adopted before it, and now slots: "
+                        + adopted.map { "\($0.from) as \($0.slot) (\($0.path))" }.joined(separator: ", ")
+                )
+            }
+            if !untried.isEmpty {
+                parts.append("not tried, and left where they were: " + untried.joined(separator: ", "))
+            }
+            return parts.joined(separator: "; ") + "; fix it and adopt the rest again"
         }
     }
 

@@ -31,6 +31,35 @@ struct AdoptCopyCLITests {
         }
     }
 
+    @Test("adopt of several where one fails exits 1 and names what was adopted and what was not tried")
+    func adoptStopsAtAFailure() async throws {
+        try await withFixture { fixture in
+            // A clean worktree whose ignored file `conf` stands where the pool copies the folder `conf/`.
+            let repository = fixture.repository.path(percentEncoded: false)
+            try Data("conf\n".utf8).write(to: URL(filePath: repository + "/.gitignore"))
+            try git(["add", ".gitignore"], in: fixture.repository)
+            try git(["commit", "--quiet", "-m", "ignore conf"], in: fixture.repository)
+            try FileManager.default.createDirectory(atPath: repository + "/conf", withIntermediateDirectories: true)
+            try Data("a=1\n".utf8).write(to: URL(filePath: repository + "/conf/local.ini"))
+            try await fixture.initPool(["--max-size", "3", "--copy", "conf"])
+            let first = try Self.addWorktree(fixture, "one")
+            let failing = try Self.addWorktree(fixture, "two")
+            try Data("a file\n".utf8).write(to: URL(filePath: failing + "/conf"))
+            let last = try Self.addWorktree(fixture, "three")
+
+            let result = try await fixture.cli(["adopt", first, failing, last])
+
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stdout.isEmpty, "\(result)")
+            #expect(result.stderr.contains("could not adopt \(failing)"), "\(result)")
+            #expect(result.stderr.contains("now slots: \(first) as slot-0001"), "\(result)")
+            #expect(result.stderr.contains("not tried, and left where they were: \(last)"), "\(result)")
+            let slots = try await fixture.slots()
+            #expect(slots.map(\.name) == ["slot-0001"])
+            #expect(slots.map(\.state) == ["idle"])
+        }
+    }
+
     @Test("adopt refuses with exit 64 or 75, one line, and changes nothing")
     func adoptRefusals() async throws {
         try await withFixture { fixture in

@@ -152,4 +152,41 @@ struct AdoptTests {
             #expect(contents(of: adopted[0].path + "/build/cache.bin") == "cache\n")
         }
     }
+
+    @Test("when one of several fails while moved in, those before it stay slots, it and those after it stay where they were, and the error names each")
+    func failureStopsTheRest() async throws {
+        // `conf` is ignored whether file or folder: the pool copies the folder, and a worktree holding a
+        // file of that name is clean but cannot take the copy.
+        try await withWorktreeFixture(files: [".gitignore": "conf\n", "src/main.txt": "hello\n"]) { fixture in
+            try writeFile("a=1\n", to: fixture.repositoryPath + "/conf/local.ini")
+            let pool = try await fixture.makePool(copyPatterns: ["conf"])
+            let first = try Self.addWorktree(fixture, "one")
+            let failing = try Self.addWorktree(fixture, "two")
+            try writeFile("a file, not a folder\n", to: failing + "/conf")
+            let last = try Self.addWorktree(fixture, "three")
+
+            await #expect {
+                _ = try await pool.adopt([first, failing, last], reset: false)
+            } throws: { error in
+                guard case AdoptionError.stopped(let adopted, let failure, let untried) = error else { return false }
+                return adopted.map(\.from) == [first] && adopted.map(\.slot) == ["slot-0001"]
+                    && failure.contains("could not adopt \(failing)") && failure.contains("is not a folder")
+                    && untried == [last] && "\(error)".contains("not tried, and left where they were: \(last)")
+            }
+            let slots = try await fixture.slots()
+            #expect(slots.map(\.name) == ["slot-0001"])
+            #expect(slots.map(\.state) == [.idle])
+            #expect(!exists(first))
+            #expect(contents(of: failing + "/conf") == "a file, not a folder\n")
+            #expect(exists(last + "/src/main.txt"))
+            let registered = try fixture.registeredWorktrees()
+            #expect(registered.contains(canonical(failing)) && registered.contains(canonical(last)))
+
+            // Fixed, the rest is adopted.
+            try FileManager.default.removeItem(atPath: failing + "/conf")
+            let rest = try await pool.adopt([failing, last], reset: false)
+            #expect(rest.map(\.state) == [.idle, .idle])
+            #expect(try await fixture.slots().count == 3)
+        }
+    }
 }

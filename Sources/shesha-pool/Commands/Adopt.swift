@@ -14,7 +14,9 @@ extension SheshaPool {
                 unless --reset discards its changes. Every path is checked before anything changes: the \
                 repository's main working tree, worktrees of other repositories, folders that are not \
                 worktrees, and worktrees already in a pool are refused (exit 64), and so is adopting beyond \
-                the pool's --max-size (exit 75: shrink or clean up first). Prints each new slot's path.
+                the pool's --max-size (exit 75: shrink or clean up first). A worktree that fails while it is \
+                moved in is put back (exit 1); of several, those before it stay adopted and those after it are \
+                not tried, and the message names each. Prints each new slot's path.
                 """
         )
 
