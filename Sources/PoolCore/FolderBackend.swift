@@ -28,11 +28,8 @@ public struct FolderBackend: ResourceBackend {
     }
 
     public func destroy(_ slot: Slot) async throws {
-        do {
-            try FileManager.default.removeItem(atPath: slot.path)
-        } catch let error as CocoaError where error.code == .fileNoSuchFile {
-            // Already gone: a crash may have happened after removal, before the ledger heard of it.
-        }
+        // Already gone is fine: a crash may have come after the removal, before the ledger heard of it.
+        try removeTree(atPath: slot.path)
     }
 
     public func checkHealth(_ slot: Slot) async -> [String] {

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SheshaSystem
 
 /// Makes, resets, checks and removes the resource behind a slot (a git worktree, a sandbox, a folder).
 ///
@@ -37,11 +38,7 @@ extension ResourceBackend {
     }
 
     public func removeStray(_ path: String) async throws {
-        do {
-            try FileManager.default.removeItem(atPath: path)
-        } catch let error as CocoaError where error.code == .fileNoSuchFile {
-            // Removed meanwhile by the slot's own destroyer.
-        }
+        try removeTree(atPath: path)
     }
 
     /// The paths of the entries in the pool's folder. A missing folder has none.

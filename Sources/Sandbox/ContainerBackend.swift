@@ -83,7 +83,8 @@ public struct ContainerBackend: ResourceBackend {
     public func destroy(_ slot: Slot) async throws {
         try await stopSandbox(of: slot.path)
         CrashPoint.reached(.midDestroy)
-        try removeFolder(slot.path)
+        // Already gone is fine: a crash may have come after the removal, before the ledger heard of it.
+        try removeTree(atPath: slot.path)
     }
 
     /// A missing folder, a stopped sandbox, or (for an idle slot) a runner that does not answer a ping.
@@ -116,7 +117,7 @@ public struct ContainerBackend: ResourceBackend {
 
     public func removeStray(_ path: String) async throws {
         try await stopSandbox(of: path)
-        try removeFolder(path)
+        try removeTree(atPath: path)
     }
 
     /// Stops the slot's sandbox: the recorded one, or, when there is no record (a crash came between the
@@ -127,14 +128,6 @@ public struct ContainerBackend: ResourceBackend {
             try await isolation.stop(record)
         } else if let unrecorded = try await isolation.runningSandboxes(in: parentFolder(of: path))[path] {
             try await isolation.stop(unrecorded)
-        }
-    }
-
-    private func removeFolder(_ path: String) throws {
-        do {
-            try FileManager.default.removeItem(atPath: path)
-        } catch let error as CocoaError where error.code == .fileNoSuchFile {
-            // Already gone: a crash may have happened after removal, before the ledger heard of it.
         }
     }
 

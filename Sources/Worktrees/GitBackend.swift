@@ -67,9 +67,9 @@ public struct GitBackend: ResourceBackend {
                 ["worktree", "remove", "--force", "--force", slot.path],
                 in: settings.repository
             )
-            if !removal.succeeded && FileManager.default.fileExists(atPath: slot.path) {
+            if !removal.succeeded {
                 // Not a registered worktree (or a damaged one): remove the folder itself.
-                try FileManager.default.removeItem(atPath: slot.path)
+                try removeTree(atPath: slot.path)
             }
         }
         // The folder is gone (its registration too, unless git refused and we removed the folder by hand),
@@ -139,8 +139,8 @@ public struct GitBackend: ResourceBackend {
         let settings = try await config()
         let git = self.git.bounded(by: settings.gitTimeout, workingOn: path)
         let removal = try await git.runAllowingFailure(["worktree", "remove", "--force", "--force", path], in: settings.repository)
-        if !removal.succeeded && FileManager.default.fileExists(atPath: path) {
-            try FileManager.default.removeItem(atPath: path)
+        if !removal.succeeded {
+            try removeTree(atPath: path)
         }
         try await git.run(["worktree", "prune"], in: settings.repository)
     }
