@@ -14,6 +14,12 @@ public struct Migrator: Sendable {
 
     static let recordTable = "schema_migration"
 
+    /// The page size of a new database. Every write transaction appends each page it changes to the log,
+    /// checksummed, and the ledger's rows are small: with 1 KiB pages instead of SQLite's 4 KiB, one
+    /// process's acquire + release cycle went from about 175 to 142 µs (pool-bench, ext4), and a pool of
+    /// 10,000 slots or 30,000 events was no slower. 512 bytes gained nothing more.
+    public static let newDatabasePageSize = 1_024
+
     /// The schema version recorded in the database, 0 for an empty one. Reads only.
     /// Throws if the database belongs to another program or to a newer build.
     public func appliedVersion(of connection: Connection) throws -> Int {
@@ -68,6 +74,11 @@ public struct Migrator: Sendable {
             return 0
         }
         let version = try appliedVersion(of: connection)
+        if version == 0 {
+            // Takes effect only on a file with nothing in it yet; once it has pages (and in WAL mode) SQLite
+            // ignores it, so a database keeps the page size it was made with.
+            try connection.execute("PRAGMA page_size = \(Self.newDatabasePageSize)")
+        }
         try connection.enableWAL()
         guard version < latestVersion else { return 0 }
         var applied = 0

@@ -124,6 +124,28 @@ struct MigratorTests {
         }
     }
 
+    @Test("a new database gets small pages; one made with SQLite's default keeps its page size and migrates")
+    func pageSize() async throws {
+        try await withTestDatabase { db, _ in
+            try Migrator(Self.all).migrate(db)
+            #expect(try db.scalarInt("PRAGMA page_size") == Int64(Migrator.newDatabasePageSize))
+            #expect(Migrator.newDatabasePageSize == 1_024)
+        }
+        try await withTestDatabase { db, file in
+            // As a build before small pages left it: 4 KiB pages, in WAL mode, at an older version.
+            #expect(try db.query("PRAGMA journal_mode = WAL") { try $0.string(0) } == ["wal"])
+            try Migrator([Self.initial]).migrate(db)
+            #expect(try db.scalarInt("PRAGMA page_size") == 4_096)
+            try db.close()
+
+            let again = try Connection(path: file.path(), create: false)
+            defer { try? again.close() }
+            #expect(try Migrator(Self.all).migrate(again) == 2)
+            #expect(try again.scalarInt("PRAGMA page_size") == 4_096)
+            #expect(try again.scalarInt("SELECT count(*) FROM pool") == 1)
+        }
+    }
+
     @Test("a later build applies only the migrations that are new to the database")
     func appliesOnlyNewMigrations() async throws {
         try await withTestDatabase { db, _ throws in
