@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 import PoolTesting
 import Testing
 
@@ -28,6 +29,8 @@ struct TaskBranchTests {
 
             let released = try await fixture.cli(["release", "--holder", "agent-7", "--owner-pid", CLIFixture.testPID])
             #expect(released.status == 0, "\(released)")
+            // Release returns at once; the slot's reset, in the background, detaches it.
+            try await waitForSlot(fixture, lease.slot) { $0.state == .idle }
             #expect(try currentBranch(of: slot) == nil, "release detaches the slot")
             #expect(try fixture.head(of: slot) == base)
             #expect(!FileManager.default.fileExists(atPath: slot.appending(path: "work.txt").path()))
@@ -48,6 +51,7 @@ struct TaskBranchTests {
             let lease = try await fixture.acquire("a", ["--branch", "task/empty"])
             let released = try await fixture.cli(["release", "--holder", "a", "--owner-pid", CLIFixture.testPID])
             #expect(released.status == 0, "\(released)")
+            try await waitForSlot(fixture, lease.slot) { $0.state == .idle }
             #expect(try currentBranch(of: URL(filePath: lease.path)) == nil)
             // Free for another slot or holder at once.
             let other = try await fixture.acquire("b", ["--branch", "task/empty"])
@@ -99,7 +103,7 @@ struct TaskBranchTests {
             ])
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout == "task/run\ntask/run\n0\n")
-            let slot = try #require(try await fixture.slots().first)
+            let slot = try await waitForSlot(fixture, "slot-0001") { $0.state == .idle }
             #expect(try currentBranch(of: URL(filePath: slot.path)) == nil, "released and detached")
             let log = try git(["log", "--format=%s", "-1", "task/run"], in: fixture.repository)
             #expect(log == "done\n")
