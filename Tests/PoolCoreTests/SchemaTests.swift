@@ -177,4 +177,25 @@ struct SchemaTests {
             #expect(try await fixture.ledger.slots(pool: "p").map(\.state) == [.idle])
         }
     }
+
+    @Test("lease_by_branch leaves out leases without a branch, and still refuses a branch twice in a pool")
+    func partialBranchIndex() async throws {
+        try await withLedger { fixture in
+            try await fixture.makePool()
+            try await fixture.makeIdleSlots(2)
+            _ = try await fixture.acquireReady("a")
+            _ = try await fixture.acquireReady("b")
+            let connection = try Connection(path: fixture.databasePath, create: false)
+            defer { try? connection.close() }
+            let partial = try connection.query("SELECT name FROM pragma_index_list('lease') WHERE partial = 1") {
+                try $0.string(0)
+            }
+            #expect(partial == ["lease_by_branch"])
+            try connection.execute("UPDATE lease SET branch = 'feature' WHERE holder = 'a'")
+            let twice = #expect(throws: SQLiteError.self) {
+                try connection.execute("UPDATE lease SET branch = 'feature' WHERE holder = 'b'")
+            }
+            #expect(twice?.code == .SQLITE_CONSTRAINT_UNIQUE)
+        }
+    }
 }
