@@ -27,7 +27,7 @@ public enum ExitCodes {
             switch error {
             case .gitMissing: return unavailable
             case .notARepository, .unknownRef: return usage
-            case .commandFailed, .setupFailed, .timedOut, .setupTimedOut, .damagedWorktree: return failure
+            case .commandFailed, .setupFailed, .timedOut, .setupTimedOut, .damagedWorktree, .noSpace: return failure
             }
         case let error as AdoptionError:
             switch error {

@@ -31,10 +31,21 @@ struct Git: Sendable {
     @discardableResult
     func run(_ arguments: [String], in folder: String) async throws -> String {
         let result = try await runAllowingFailure(arguments, in: folder)
-        guard result.succeeded else {
-            throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
-        }
+        guard result.succeeded else { throw failure(arguments, result, in: folder) }
         return result.stdout
+    }
+
+    /// The error for a git command that failed: `noSpace` when a file system it writes to (the folder it
+    /// ran in, or the slot it works on) is full, since git's own words for that vary ("unable to write file
+    /// X" names no cause); `commandFailed` otherwise.
+    func failure(_ arguments: [String], _ result: CommandResult, in folder: String) -> GitError {
+        for written in [work.map(parentFolder(of:)), folder].compactMap({ $0 }) {
+            if let free = FileSystemSpace.nearlyFull(written) {
+                let said = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+                return .noSpace(arguments: arguments, folder: written, freeBytes: free, said: said)
+            }
+        }
+        return .commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
     }
 
     /// Settings every pool git command runs with, put here so no command can forget them.
@@ -105,7 +116,7 @@ struct Git: Sendable {
                 return entries
             }
             guard result.stderr.contains("/worktrees/"), attempt < 8 else {
-                throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
+                throw failure(arguments, result, in: repository)
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
         }

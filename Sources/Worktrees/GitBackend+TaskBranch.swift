@@ -53,7 +53,7 @@ extension GitBackend: TaskBranchBackend {
                 let path = result.stderr[range.upperBound...].prefix { $0 != "'" }
                 throw PoolError.branchInUse(branch: branch.name, path: String(path))
             }
-            throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
+            throw git.failure(arguments, result, in: slotPath)
         }
     }
 

@@ -52,7 +52,7 @@ public struct GitBackend: ResourceBackend {
             let collided = ["/commondir", "/locked'", "/gitdir'"].contains { result.stderr.contains($0) }
                 && !FileManager.default.fileExists(atPath: path)
             guard collided, attempt < 8 else {
-                throw GitError.commandFailed(arguments: arguments, status: result.status, stderr: result.stderr)
+                throw git.failure(arguments, result, in: repository)
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
         }

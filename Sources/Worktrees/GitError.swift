@@ -19,6 +19,8 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, Local
     case setupTimedOut(command: String, timeout: Duration, output: String)
     /// A slot's `.git` file no longer points at its own git folder in the repository.
     case damagedWorktree(path: String, reason: String)
+    /// A git command failed while a file system it writes to was full; `said` is git's first line.
+    case noSpace(arguments: [String], folder: String, freeBytes: Int64, said: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,9 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible, Local
             return "setup command `\(command)` did not finish within \(CommandTimedOut.format(timeout)) "
                 + "(the pool's setup timeout) and was stopped"
                 + (tail.isEmpty ? "" : "; its last output:\n\(tail)")
+        case .noSpace(let arguments, let folder, let free, let said):
+            return "git \(arguments.joined(separator: " ")) failed: the file system of \(folder) is full "
+                + "(\(free) bytes free); free space there and try again" + (said.isEmpty ? "" : " (git: \(said))")
         case .damagedWorktree(let path, let reason):
             return "\(path) is no longer a worktree of the pool's repository (\(reason)); "
                 + "remove the slot with `doctor --fix` or `cleanup`"

@@ -16,11 +16,7 @@ enum WorktreeSubmodules {
         // Status 1: the file names no path.
         guard result.succeeded else {
             if result.status == 1 { return [] }
-            throw GitError.commandFailed(
-                arguments: ["config", "--file", ".gitmodules"],
-                status: result.status,
-                stderr: result.stderr
-            )
+            throw git.failure(["config", "--file", ".gitmodules"], result, in: worktree)
         }
         // Each entry is "KEY\nVALUE\0".
         return result.stdout.split(separator: "\0").compactMap { entry in

@@ -66,6 +66,33 @@ struct ResourceFaultTests {
         }
     }
 
+    @Test(
+        "a slot folder on a full file system: expand says so in one line, names the folder, and says to free space",
+        .enabled(if: canMountTmpfs(), "mount -t tmpfs does not work here (it needs root)")
+    )
+    func fullSlotFolder() async throws {
+        try await withFixture { fixture in
+            // Only the slots are on the small file system: the database has room, git's checkout does not.
+            let slots = fixture.folder.appending(path: "slots")
+            try FileManager.default.createDirectory(at: slots, withIntermediateDirectories: false)
+            try mountTmpfs(at: slots, size: "1m")
+            defer { unmount(slots) }
+            let folder = slots.path(percentEncoded: false)
+            try await fixture.initPool(["--dir", folder])
+            try fill(folder + "/filler", leaving: 0)
+
+            let result = try await fixture.cli(["expand", "1"])
+
+            #expect(result.status == 1, "\(result)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 2, "a summary and one line for the slot: \(result)")
+            #expect(lines.last?.contains("the file system of \(folder) is full") == true, "\(result)")
+            #expect(lines.last?.contains("free space there and try again") == true, "\(result)")
+            try FileManager.default.removeItem(atPath: folder + "/filler")
+            #expect(try await fixture.cli(["expand", "1"]).status == 0)
+        }
+    }
+
     @Test("a database deleted under a running `run`: it ends with one clear line; new processes are told to run init")
     func databaseDeleted() async throws {
         try await withFixture { fixture in
