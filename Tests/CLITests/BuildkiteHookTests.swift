@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 import PoolTesting
 import Testing
 
@@ -39,6 +40,8 @@ struct BuildkiteHookTests {
             #expect(during.map(\.state) == ["leased"])
             let folder = try String(contentsOf: fixture.folder.appending(path: "command-folder"), encoding: .utf8)
             #expect(canonicalPath(folder.trimmingCharacters(in: .whitespacesAndNewlines)) == canonicalPath(path))
+            // The release returns at once and resets the slot in the background: wait for that to end.
+            try await waitForSlots(fixture) { slots in slots.allSatisfy { $0.state == .idle } }
             let after = try await fixture.slots()
             #expect(after.map(\.holder) == [nil])
             #expect(after.map(\.state) == ["idle"])

@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 import PoolTesting
 import Testing
 
@@ -30,6 +31,8 @@ struct CodingAgentRecipeTests {
             let folder = try String(contentsOf: fixture.folder.appending(path: "agent-folder"), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(canonicalPath(folder) == canonicalPath(during[0].path))
+            // The release returns at once and resets the slot in the background: wait for that to end.
+            try await waitForSlots(fixture) { slots in slots.allSatisfy { $0.state == .idle } }
             let after = try await fixture.slots()
             #expect(after.map(\.holder) == [nil])
             #expect(after.map(\.state) == ["idle"])

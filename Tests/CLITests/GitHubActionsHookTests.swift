@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 import PoolTesting
 import Testing
 
@@ -35,6 +36,8 @@ struct GitHubActionsHookTests {
             #expect(during.map(\.holder) == ["gha-runner-1-4242-1-unit-tests"])
             #expect(during.map(\.state) == ["leased"])
             #expect(canonicalPath(during[0].path) == canonicalPath(path))
+            // The release returns at once and resets the slot in the background: wait for that to end.
+            try await waitForSlots(fixture) { slots in slots.allSatisfy { $0.state == .idle } }
             let after = try await fixture.slots()
             #expect(after.map(\.holder) == [nil])
             #expect(after.map(\.state) == ["idle"])
