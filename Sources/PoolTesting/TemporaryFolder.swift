@@ -1,5 +1,6 @@
 public import FoundationEssentials
 import Foundation
+import SheshaSystem
 
 /// A fresh folder under the system's temporary folder, removed when the body returns or throws.
 public func withTemporaryFolder<R>(
@@ -8,11 +9,20 @@ public func withTemporaryFolder<R>(
     let folder = try makeTemporaryFolder()
     do {
         let result = try await body(folder)
-        try? FileManager.default.removeItem(at: folder)
+        removeTemporaryFolder(folder)
         return result
     } catch {
-        try? FileManager.default.removeItem(at: folder)
+        removeTemporaryFolder(folder)
         throw error
+    }
+}
+
+/// Removes a test's folder. A slot's background resetter may still be writing in it (the test ended right
+/// after a release), so a removal that an entry appearing under it defeats is tried again a few times.
+private func removeTemporaryFolder(_ folder: URL) {
+    let path = folder.path(percentEncoded: false)
+    for _ in 1...5 {
+        if (try? removeTree(atPath: path)) != nil { return }
     }
 }
 
