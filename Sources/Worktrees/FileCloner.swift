@@ -25,8 +25,8 @@ enum FileCloner {
     static let chunkSize = 1 << 24
 
     /// Copies `source` (whose `lstat` is `status`) to `destination`, replacing what is there. `shouldStop`
-    /// is asked before the bytes and between chunks of them; a copy it stops is removed and throws
-    /// `Stopped`. Every other failure is a `SystemError`.
+    /// is asked between chunks of the bytes; a copy it stops is removed and throws `Stopped`. Every other
+    /// failure is a `SystemError`.
     static func copy(
         from source: String,
         to destination: String,
@@ -80,7 +80,6 @@ enum FileCloner {
         destination: String,
         shouldStop: () -> Bool
     ) throws -> CopyMethod {
-        if shouldStop() { throw Stopped() }
         if clinux_clone_file(output, input) == 0 {
             return .reflink
         }

@@ -114,26 +114,21 @@ public struct IgnoredFileCopy: Sendable {
             try record.save()
         }
         let deadline = ContinuousClock.now + limit
-        let isPastDeadline = self.isPastDeadline
         for (number, (file, source)) in toCopy.enumerated() {
-            let stopped = IgnoredFileCopyError.timedOut(
-                slot: slot, limit: limit, copied: number, of: toCopy.count, stoppedAt: file
-            )
-            // What was copied so far is recorded, so the next update does not copy it again.
-            guard !isPastDeadline(deadline) else {
-                try record.save()
-                throw stopped
-            }
-            try makeParents(of: file, in: slot)
             let method: CopyMethod
             do {
+                guard !isPastDeadline(deadline) else { throw FileCloner.Stopped() }
+                try makeParents(of: file, in: slot)
                 method = try FileCloner.copy(
                     from: repository + "/" + file, to: slot + "/" + file, status: source,
                     shouldStop: { isPastDeadline(deadline) }
                 )
             } catch is FileCloner.Stopped {
+                // What was copied so far is recorded, so the next update does not copy it again.
                 try record.save()
-                throw stopped
+                throw IgnoredFileCopyError.timedOut(
+                    slot: slot, limit: limit, copied: number, of: toCopy.count, stoppedAt: file
+                )
             }
             report.count(method, bytes: method == .symlink ? 0 : Int64(source.st_size))
             record.entries[file] = Fingerprint(source)
