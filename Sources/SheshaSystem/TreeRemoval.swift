@@ -8,27 +8,34 @@ import Glibc
 ///   `O_NOFOLLOW`, so a link put in place of a folder midway cannot lead the removal elsewhere.
 /// - A folder its owner locked (mode 000) is opened to the owner first, as `rm -rf` would need too.
 public func removeTree(atPath path: String) throws(SystemError) {
-    let folder = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    if folder < 0 {
-        switch errno {
-        case ENOENT:
-            return
-        case ENOTDIR, ELOOP:
-            if unlink(path) != 0, errno != ENOENT { throw SystemError.last("unlink", path: path) }
-            return
-        case EACCES:
-            // A locked folder: open it to its owner and try again.
-            if chmod(path, 0o700) != 0 {
-                if errno == ENOENT { return }
-                throw SystemError.last("chmod", path: path)
-            }
-            return try removeTree(atPath: path)
-        default:
-            throw SystemError.last("open", path: path)
+    try removeEntry(path, in: AT_FDCWD, path: path)
+}
+
+/// Removes the entry `name` of the open folder `parent` (for `AT_FDCWD`, `name` is a path), whole; `path`
+/// names it in messages.
+private func removeEntry(_ name: String, in parent: Int32, path: String) throws(SystemError) {
+    // Linux refuses to unlink a folder with EISDIR; anything else goes here.
+    if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return }
+    guard errno == EISDIR else { throw SystemError.last("unlink", path: path) }
+    var folder = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    if folder < 0, errno == EACCES {
+        // A locked folder: open it to its owner and try again.
+        if fchmodat(parent, name, 0o700, AT_SYMLINK_NOFOLLOW) != 0, errno != ENOENT {
+            throw SystemError.last("chmod", path: path)
         }
+        folder = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    }
+    if folder < 0 {
+        if errno == ENOENT { return }
+        // Replaced by a file or a link since the unlink: that goes the way a file does.
+        if errno == ENOTDIR || errno == ELOOP {
+            if unlinkat(parent, name, 0) != 0, errno != ENOENT { throw SystemError.last("unlink", path: path) }
+            return
+        }
+        throw SystemError.last("open", path: path)
     }
     try removeContents(of: folder, path: path)
-    if rmdir(path) != 0, errno != ENOENT { throw SystemError.last("rmdir", path: path) }
+    if unlinkat(parent, name, AT_REMOVEDIR) != 0, errno != ENOENT { throw SystemError.last("rmdir", path: path) }
 }
 
 /// Removes everything in the open folder `folder` (at `path`, for messages), and closes it.
@@ -44,29 +51,6 @@ private func removeContents(of folder: Int32, path: String) throws(SystemError) 
         if name != "." && name != ".." { names.append(name) }
     }
     for name in names {
-        let child = path + "/" + name
-        if unlinkat(folder, name, 0) == 0 || errno == ENOENT { continue }
-        guard errno == EISDIR else { throw SystemError.last("unlink", path: child) }
-        var opened = openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if opened < 0, errno == EACCES {
-            // A locked folder: open it to its owner and try again.
-            if fchmodat(folder, name, 0o700, AT_SYMLINK_NOFOLLOW) != 0, errno != ENOENT {
-                throw SystemError.last("chmod", path: child)
-            }
-            opened = openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        }
-        if opened < 0 {
-            if errno == ENOENT { continue }
-            // Replaced by something else since the unlink: that goes the way a file does.
-            if errno == ENOTDIR || errno == ELOOP {
-                if unlinkat(folder, name, 0) != 0, errno != ENOENT { throw SystemError.last("unlink", path: child) }
-                continue
-            }
-            throw SystemError.last("open", path: child)
-        }
-        try removeContents(of: opened, path: child)
-        if unlinkat(folder, name, AT_REMOVEDIR) != 0, errno != ENOENT {
-            throw SystemError.last("rmdir", path: child)
-        }
+        try removeEntry(name, in: folder, path: path + "/" + name)
     }
 }
