@@ -46,23 +46,21 @@ struct ResourceFaultTests {
     func fullDisk() async throws {
         try await withFixture { fixture in
             // The database and the slots live on a 2 MiB file system; a filler file leaves `room` bytes free.
-            let state = fixture.folder.appending(path: "state")
-            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: false)
-            try mountTmpfs(at: state, size: "2m")
-            defer { unmount(state) }
-            try await fixture.initPool(["--min-idle", "2"])
-            let filler = state.appending(path: "filler").path(percentEncoded: false)
-            var tally = FaultTally(advice: "free space")
-            for room in [0, 4_096, 8_192, 16_384, 32_768, 65_536, 131_072] {
-                try fill(filler, leaving: room)
-                for arguments in Self.commands("h\(room)") {
-                    tally.record(try await fixture.cli(arguments), of: arguments, context: "\(room) bytes free")
+            try await withTmpfs(at: fixture.folder.appending(path: "state"), size: "2m") { state in
+                try await fixture.initPool(["--min-idle", "2"])
+                let filler = state + "/filler"
+                var tally = FaultTally(advice: "free space")
+                for room in [0, 4_096, 8_192, 16_384, 32_768, 65_536, 131_072] {
+                    try fill(filler, leaving: room)
+                    for arguments in Self.commands("h\(room)") {
+                        tally.record(try await fixture.cli(arguments), of: arguments, context: "\(room) bytes free")
+                    }
                 }
+                try FileManager.default.removeItem(atPath: filler)
+                #expect(tally.faults > 0, "the full disk must stop some command")
+                #expect(tally.successes > 0, "and some room must be enough")
+                try await expectNothingLost(fixture)
             }
-            try FileManager.default.removeItem(atPath: filler)
-            #expect(tally.faults > 0, "the full disk must stop some command")
-            #expect(tally.successes > 0, "and some room must be enough")
-            try await expectNothingLost(fixture)
         }
     }
 
@@ -73,23 +71,20 @@ struct ResourceFaultTests {
     func fullSlotFolder() async throws {
         try await withFixture { fixture in
             // Only the slots are on the small file system: the database has room, git's checkout does not.
-            let slots = fixture.folder.appending(path: "slots")
-            try FileManager.default.createDirectory(at: slots, withIntermediateDirectories: false)
-            try mountTmpfs(at: slots, size: "1m")
-            defer { unmount(slots) }
-            let folder = slots.path(percentEncoded: false)
-            try await fixture.initPool(["--dir", folder])
-            try fill(folder + "/filler", leaving: 0)
+            try await withTmpfs(at: fixture.folder.appending(path: "slots"), size: "1m") { folder in
+                try await fixture.initPool(["--dir", folder])
+                try fill(folder + "/filler", leaving: 0)
 
-            let result = try await fixture.cli(["expand", "1"])
+                let result = try await fixture.cli(["expand", "1"])
 
-            #expect(result.status == 1, "\(result)")
-            let lines = result.stderr.split(separator: "\n")
-            #expect(lines.count == 2, "a summary and one line for the slot: \(result)")
-            #expect(lines.last?.contains("the file system of \(folder) is full") == true, "\(result)")
-            #expect(lines.last?.contains("free space there and try again") == true, "\(result)")
-            try FileManager.default.removeItem(atPath: folder + "/filler")
-            #expect(try await fixture.cli(["expand", "1"]).status == 0)
+                #expect(result.status == 1, "\(result)")
+                let lines = result.stderr.split(separator: "\n")
+                #expect(lines.count == 2, "a summary and one line for the slot: \(result)")
+                #expect(lines.last?.contains("the file system of \(folder) is full") == true, "\(result)")
+                #expect(lines.last?.contains("free space there and try again") == true, "\(result)")
+                try FileManager.default.removeItem(atPath: folder + "/filler")
+                #expect(try await fixture.cli(["expand", "1"]).status == 0)
+            }
         }
     }
 
@@ -233,6 +228,14 @@ func canMountTmpfs() -> Bool {
     guard (try? mountTmpfs(at: folder, size: "64k")) != nil else { return false }
     unmount(folder)
     return true
+}
+
+/// Makes the folder `folder`, mounts a tmpfs of `size` there for `body` (given its path), and unmounts it.
+func withTmpfs<R>(at folder: URL, size: String, _ body: (String) async throws -> R) async throws -> R {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+    try mountTmpfs(at: folder, size: size)
+    defer { unmount(folder) }
+    return try await body(folder.path(percentEncoded: false))
 }
 
 func mountTmpfs(at folder: URL, size: String) throws {
